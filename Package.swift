@@ -1,0 +1,73 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The dependency direction is the architecture:
+//
+//   CRdKafka -> RevisitKafka -> RevisitRuntime -> revisit (CLI)
+//                               RevisitCore ----^      ^
+//                               (pure: no I/O, no clock)
+let package = Package(
+    name: "Revisit",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "revisit", targets: ["revisit"]),
+        .library(name: "RevisitCore", targets: ["RevisitCore"]),
+        .library(name: "RevisitKafka", targets: ["RevisitKafka"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: - librdkafka
+        .systemLibrary(
+            name: "CRdKafka",
+            pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]
+        ),
+        .target(
+            name: "RevisitKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Pure core: events, time, operators, churn model, outputs
+        .target(
+            name: "RevisitCore",
+            dependencies: [
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // MARK: - Runtime: tasks, state, checkpoints, replay
+        .target(
+            name: "RevisitRuntime",
+            dependencies: [
+                "RevisitCore",
+                "RevisitKafka",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Command line
+        .executableTarget(
+            name: "revisit",
+            dependencies: [
+                "RevisitCore",
+                "RevisitKafka",
+                "RevisitRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "RevisitKafkaTests", dependencies: ["RevisitKafka"]),
+        .testTarget(name: "RevisitCoreTests", dependencies: ["RevisitCore"]),
+    ]
+)

@@ -1,0 +1,22 @@
+/// A small, fast, seedable generator (Steele, Lea & Flood 2014) so that simulations and
+/// the tests built on them give the same numbers on every platform and run.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) {
+        state = seed
+    }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform double in the open interval (0, 1): never 0, so its log is finite.
+    public mutating func nextOpenUnit() -> Double {
+        (Double(next() >> 11) + 0.5) / 9_007_199_254_740_992.0
+    }
+}

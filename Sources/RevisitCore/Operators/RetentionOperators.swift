@@ -1,0 +1,291 @@
+/// The per-user operators of a partition: sessions, visit days, streaks, tiers, lifecycle,
+/// churn risk, alerts, recall and attribution, duplicates and `forget` (SPEC 3-6).
+///
+/// It sees events in event-time order and timers at their instants; ordering, lateness and
+/// watermarks are the `PartitionProcessor`'s business.
+struct RetentionOperators: Sendable {
+    let rules: RetentionRules
+    let evaluator: StatusEvaluator
+    var users = UserTable()
+    var sessions = OpenSessionTable()
+    var zones: ZoneRegistry
+    var campaigns = Interner()
+    var timers = TimerQueues()
+    var outputs: [OutputRecord] = []
+    private let gap: Int64
+    private let milestones: Set<Int>
+
+    init(rules: RetentionRules, zones: ZoneRegistry) {
+        self.rules = rules
+        self.evaluator = StatusEvaluator(rules: rules)
+        self.zones = zones
+        self.gap = rules.sessionGap.milliseconds
+        self.milestones = Set(rules.streakMilestones)
+    }
+
+    // MARK: - Events
+
+    /// Applies one event; returns false when it was ignored as a duplicate.
+    mutating func apply(_ e: TimedEvent) -> Bool {
+        switch e.kind {
+        case .forget:
+            forget(e.userID, at: e.timestamp)
+            return true
+        case .campaignTouch:
+            let slot = users.slotInserting(e.userID).slot
+            let campaign = campaigns.intern(e.campaign ?? "")
+            let variant = e.variant.map { campaigns.intern($0) + 1 } ?? 0
+            users.states[Int(slot)].touchCampaign = campaign + 1
+            users.states[Int(slot)].touchVariant = variant
+            users.states[Int(slot)].touchAt = e.timestamp
+            return true
+        case .activity:
+            return applyActivity(e)
+        }
+    }
+
+    private mutating func applyActivity(_ e: TimedEvent) -> Bool {
+        let slot = users.slotInserting(e.userID).slot
+        let s = Int(slot)
+        var u = users.states[s]
+        let ts = e.timestamp
+
+        // Session: continue (gap <= session_gap) or open a new one.
+        if u.openSession != 0 {
+            let index = u.openSession - 1
+            if ts - sessions[index].end <= gap {
+                if sessions.contains(index, eventID: e.eventIDHash) {
+                    return false
+                }
+                sessions.extend(index, at: ts, eventID: e.eventIDHash, revenue: e.revenue)
+            } else {
+                // Timers at end + gap fire before later events, so this only guards invariants.
+                users.states[s] = u
+                closeSession(slot, at: sessions[index].end + gap)
+                u = users.states[s]
+            }
+        }
+        if u.openSession == 0 {
+            u.openSession = sessions.open(at: ts, eventID: e.eventIDHash, revenue: e.revenue) + 1
+            timers.sessionCloses.append(UserTimer(instant: ts + gap, slot: slot))
+        }
+
+        let zoneChanged = rules.perUserTimezone && e.zone != ZoneRegistry.none && e.zone != u.zone
+        if zoneChanged { u.zone = e.zone }
+        let day = zones.day(at: ts, zone: u.zone)
+        u.eventsTotal &+= 1
+        u.revenueTotal += e.revenue
+        u.lastSeen = ts
+
+        var newDay = false
+        var alerts: [(AlertType, AlertDetails)] = []
+        if !u.hasActivity {
+            u.hasActivity = true
+            u.firstSeen = ts
+            u.firstVisitDay = Int32(day)
+            u.lastVisitDay = Int32(day)
+            u.visitsLow = 1
+            u.visitDaysTotal = 1
+            u.streakRun = 1
+            u.longestStreak = 1
+            newDay = true
+        } else if day > Int64(u.lastVisitDay) {
+            let previous = Int64(u.lastVisitDay)
+            u.shiftVisits(to: day)
+            u.visitDaysTotal += 1
+            u.streakRun = day == previous + 1 ? (u.streakRun == .max ? .max : u.streakRun + 1) : 1
+            u.longestStreak = max(u.longestStreak, u.streakRun)
+            if day - previous >= Int64(rules.churnAfterDays) {
+                u.lastReturnDay = Int32(day)
+                u.recallsTotal += 1
+                alerts.append((.recalled, recallDetails(u, returnAt: ts, absent: day - previous)))
+            }
+            newDay = true
+        } else if day < Int64(u.lastVisitDay), !u.isVisitDay(day) {
+            // A zone change can date a later event before L: it is still a visit day.
+            u.setEarlierVisit(day)
+            u.visitDaysTotal += 1
+            if day < Int64(u.firstVisitDay) { u.firstVisitDay = Int32(day) }
+            let run = u.runInBitmap()
+            if run < UserState.bitmapDays { u.streakRun = UInt16(clamping: max(Int(u.streakRun), run)) }
+            u.longestStreak = max(u.longestStreak, u.streakRun)
+        }
+        if newDay, milestones.contains(Int(u.streakRun)) {
+            var details = AlertDetails()
+            details.streak = Int(u.streakRun)
+            alerts.append((.streakMilestone, details))
+        }
+        users.states[s] = u
+        if !alerts.isEmpty {
+            let status = evaluator.status(u, day: day)
+            for (type, details) in alerts {
+                emitAlert(type, slot: slot, at: ts, status: status, details: details)
+            }
+        }
+        if newDay || zoneChanged { scheduleDayTimer(slot, today: day, keepEarlier: !zoneChanged) }
+        return true
+    }
+
+    private func recallDetails(_ u: UserState, returnAt ts: Int64, absent: Int64) -> AlertDetails {
+        var details = AlertDetails()
+        details.daysAbsent = Int(absent)
+        if u.touchCampaign != 0, u.touchAt <= ts, ts - u.touchAt <= rules.attributionWindow.milliseconds {
+            details.campaign = campaigns[u.touchCampaign - 1]
+            details.variant = u.touchVariant == 0 ? nil : campaigns[u.touchVariant - 1]
+            details.touchedAt = u.touchAt
+        }
+        return details
+    }
+
+    private mutating func forget(_ userID: String, at ts: Int64) {
+        if let slot = users.slot(of: userID) {
+            let open = users.states[Int(slot)].openSession
+            if open != 0 { sessions.release(open - 1) }
+            users.remove(slot)
+        }
+        outputs.append(.tombstone(userID: userID, at: ts))
+    }
+
+    // MARK: - Timers
+
+    /// Fires one timer; stale entries (superseded or of erased users) do nothing.
+    mutating func fire(_ timer: UserTimer, kind: TimerQueues.Kind) {
+        let s = Int(timer.slot)
+        guard users.isLive[s] else { return }
+        let u = users.states[s]
+        switch kind {
+        case .sessionClose, .sessionReschedule:
+            guard u.openSession != 0 else { return }
+            let due = sessions[u.openSession - 1].end + gap
+            if due == timer.instant {
+                closeSession(timer.slot, at: timer.instant)
+            } else if due > timer.instant {
+                // Extended since queued (extensions queue nothing themselves): try again then.
+                timers.sessionReschedules.insert(UserTimer(instant: due, slot: timer.slot))
+            }
+        case .day:
+            guard u.nextDayTimer == timer.instant else { return }
+            fireDay(timer.slot, at: timer.instant)
+        }
+    }
+
+    private mutating func closeSession(_ slot: UInt32, at instant: Int64) {
+        let s = Int(slot)
+        let index = users.states[s].openSession - 1
+        let session = sessions[index]
+        users.states[s].closedSessions += 1
+        users.states[s].closedSessionMilliseconds += session.end - session.start
+        users.states[s].lastSessionStart = session.start
+        users.states[s].lastSessionEvents = session.events
+        users.states[s].openSession = 0
+        sessions.release(index)
+        outputs.append(.session(SessionRecord(
+            userID: users.ids[s], start: session.start, end: session.end,
+            events: Int(session.events), revenue: session.revenue, closedAt: instant)))
+        outputs.append(.profile(profile(slot, at: instant, cause: .sessionClosed)))
+    }
+
+    /// A local midnight at which something may change: compare the status just before and
+    /// at the midnight, raise what is due, and plan the next change.
+    private mutating func fireDay(_ slot: UInt32, at instant: Int64) {
+        let s = Int(slot)
+        var u = users.states[s]
+        let day = zones.day(at: instant, zone: u.zone)
+        let terms = evaluator.terms(u)
+        let before = evaluator.status(u, terms, day: day - 1)
+        let after = evaluator.status(u, terms, day: day)
+        let silence = day - Int64(u.lastVisitDay)
+        var alerts: [(AlertType, AlertDetails)] = []
+        var silent = AlertDetails()
+        silent.daysSinceLastVisit = Int(silence)
+        if silence == Int64(rules.dormantAfterDays) { alerts.append((.dormant, silent)) }
+        if silence == Int64(rules.churnAfterDays) { alerts.append((.churned, silent)) }
+        if evaluator.isAtRiskLevel(terms, day: day) && !evaluator.isAtRiskLevel(terms, day: day - 1) {
+            let minute = CivilDate.floorDivide(instant, 60_000)
+            let last = Int64(u.lastRiskAlertMinute)
+            if u.lastRiskAlertMinute == .min || (minute - last) * 60_000 >= rules.riskAlertCooldown.milliseconds {
+                u.lastRiskAlertMinute = Int32(clamping: minute)
+                alerts.append((.churnRiskHigh, silent))
+            }
+        }
+        users.states[s] = u
+        let changed = before.segment != after.segment || before.lifecycle != after.lifecycle
+            || (before.currentStreak > 0 && after.currentStreak == 0) || before.riskBand != after.riskBand
+        if changed { outputs.append(.profile(profile(slot, at: instant, cause: .dayChange))) }
+        for (type, details) in alerts {
+            emitAlert(type, slot: slot, at: instant, status: after, details: details)
+        }
+        scheduleDayTimer(slot, today: day)
+    }
+
+    /// Plans the user's next day timer after `today`.
+    ///
+    /// With `keepEarlier`, a pending timer that is not later than the new plan stays: firing
+    /// at a midnight where nothing changes only re-plans, so an early timer is harmless and
+    /// saves the heap work on the hot path (a user active on consecutive days). Not after a
+    /// zone change, since the pending instant is a midnight of the old zone.
+    private mutating func scheduleDayTimer(_ slot: UInt32, today: Int64, keepEarlier: Bool = false) {
+        let s = Int(slot)
+        let u = users.states[s]
+        let pending = u.nextDayTimer
+        if keepEarlier, pending != .max, pending <= zones.midnight(of: today + 1, zone: u.zone) { return }
+        guard let day = evaluator.nextChangeDay(u, after: today) else {
+            if !keepEarlier { users.states[s].nextDayTimer = .max }
+            return
+        }
+        let instant = zones.midnight(of: day, zone: u.zone)
+        guard instant != pending else { return }
+        if keepEarlier, pending != .max, pending < instant { return }
+        users.states[s].nextDayTimer = instant
+        timers.dayTimers.insert(UserTimer(instant: instant, slot: slot))
+    }
+
+    // MARK: - Records
+
+    private mutating func emitAlert(
+        _ type: AlertType, slot: UInt32, at instant: Int64, status: DayStatus, details: AlertDetails
+    ) {
+        let user = users.ids[Int(slot)]
+        outputs.append(.alert(AlertRecord(
+            alertID: AlertRecord.id(userID: user, type: type, at: instant), userID: user, type: type,
+            at: instant, segment: status.segment, lifecycle: status.lifecycle,
+            churnRisk: status.churnRisk, currentStreak: status.currentStreak, details: details)))
+    }
+
+    /// The profile of a user as of `instant` (SPEC 6).
+    mutating func profile(_ slot: UInt32, at instant: Int64, cause: ProfileCause) -> ProfileRecord {
+        let s = Int(slot)
+        let u = users.states[s]
+        let day = zones.day(at: instant, zone: u.zone)
+        let status = evaluator.status(u, day: day)
+        var sessionsTotal = Int(u.closedSessions)
+        var totalMilliseconds = u.closedSessionMilliseconds
+        var last = SessionSummary(start: u.lastSessionStart, end: u.lastSeen, events: Int(u.lastSessionEvents))
+        if u.openSession != 0 {
+            let open = sessions[u.openSession - 1]
+            sessionsTotal += 1
+            totalMilliseconds += open.end - open.start
+            last = SessionSummary(start: open.start, end: open.end, events: Int(open.events))
+        }
+        let campaign = u.touchCampaign == 0 ? nil : campaigns[u.touchCampaign - 1]
+        return ProfileRecord(
+            userID: users.ids[s], instant: instant, cause: cause, asOf: day,
+            firstSeen: u.firstSeen, lastSeen: u.lastSeen,
+            firstVisitDay: Int64(u.firstVisitDay), lastVisitDay: Int64(u.lastVisitDay),
+            eventsTotal: Int(u.eventsTotal), sessionsTotal: sessionsTotal, visitDaysTotal: Int(u.visitDaysTotal),
+            averageSessionMilliseconds: sessionsTotal == 0 ? 0 : Double(totalMilliseconds) / Double(sessionsTotal),
+            lastSession: last, currentStreak: status.currentStreak, longestStreak: Int(u.longestStreak),
+            vd7: u.visitDays(window: 7, endingAt: day), vd28: u.visitDays(window: 28, endingAt: day),
+            vd30: u.visitDays(window: 30, endingAt: day), vd90: u.visitDays(window: 90, endingAt: day),
+            segment: status.segment, lifecycle: status.lifecycle, pAlive: status.pAlive,
+            churnRisk: status.churnRisk, revenueTotal: u.revenueTotal, recallsTotal: Int(u.recallsTotal),
+            lastCampaign: campaign)
+    }
+
+    /// Every user's profile as of `instant`, in slot order (end of a replay).
+    mutating func emitAllProfiles(at instant: Int64) {
+        for slot in 0..<users.slotCount where users.isLive[slot] && users.states[slot].hasActivity {
+            outputs.append(.profile(profile(UInt32(slot), at: instant, cause: .endOfInput)))
+        }
+    }
+}

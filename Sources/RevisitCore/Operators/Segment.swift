@@ -1,0 +1,29 @@
+/// Frequency tier of SPEC section 4 (`segment` in profiles).
+public enum Segment: UInt8, Sendable, CaseIterable {
+    case high, medium, low, churned
+
+    public var name: String {
+        switch self {
+        case .high: "high"
+        case .medium: "medium"
+        case .low: "low"
+        case .churned: "churned"
+        }
+    }
+}
+
+/// Lifecycle stage of SPEC section 4 (`lifecycle` in profiles).
+public enum LifecycleStage: UInt8, Sendable, CaseIterable {
+    case churned, dormant, recalled, new, atRisk, active
+
+    public var name: String {
+        switch self {
+        case .churned: "churned"
+        case .dormant: "dormant"
+        case .recalled: "recalled"
+        case .new: "new"
+        case .atRisk: "at_risk"
+        case .active: "active"
+        }
+    }
+}

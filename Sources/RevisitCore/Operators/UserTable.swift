@@ -1,0 +1,155 @@
+/// The users of a partition: ids and states in slots, found through an open-addressing index.
+///
+/// Slots are handed out in first-seen order and reused after `forget`, so iteration order
+/// depends only on the sequence of operations, never on hashing; snapshots keep slots as
+/// they are. The index holds 4 bytes per bucket (slot + 1), which keeps the cost per user at
+/// rest to the id, the state and a few bytes of index.
+struct UserTable: Sendable {
+    private(set) var ids: [String] = []
+    var states: [UserState] = []
+    private(set) var isLive: [Bool] = []
+    private(set) var freeSlots: [UInt32] = []
+    private var buckets: [UInt32] = Array(repeating: 0, count: 16)
+    private(set) var count = 0
+
+    init() {}
+
+    // MARK: - Lookup
+
+    @inline(__always)
+    static func hash(_ id: String) -> Int {
+        var copy = id
+        return copy.withUTF8 { bytes -> Int in
+            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+            var i = 0
+            let raw = UnsafeRawBufferPointer(bytes)
+            while i + 8 <= raw.count {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+                h ^= h >> 32
+                i += 8
+            }
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < raw.count {
+                tail |= UInt64(raw[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+            h ^= h >> 29
+            h = h &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            return Int(truncatingIfNeeded: h)
+        }
+    }
+
+    /// The slot of a user, if present.
+    func slot(of id: String) -> UInt32? {
+        let mask = buckets.count - 1
+        var b = Self.hash(id) & mask
+        while true {
+            let entry = buckets[b]
+            if entry == 0 { return nil }
+            if ids[Int(entry - 1)] == id { return entry - 1 }
+            b = (b + 1) & mask
+        }
+    }
+
+    /// The slot of a user, inserting a fresh state when absent.
+    mutating func slotInserting(_ id: String) -> (slot: UInt32, inserted: Bool) {
+        let mask = buckets.count - 1
+        var b = Self.hash(id) & mask
+        while true {
+            let entry = buckets[b]
+            if entry == 0 { break }
+            if ids[Int(entry - 1)] == id { return (entry - 1, false) }
+            b = (b + 1) & mask
+        }
+        let slot: UInt32
+        if let free = freeSlots.popLast() {
+            slot = free
+            ids[Int(slot)] = id
+            states[Int(slot)] = UserState()
+            isLive[Int(slot)] = true
+        } else {
+            slot = UInt32(ids.count)
+            ids.append(id)
+            states.append(UserState())
+            isLive.append(true)
+        }
+        buckets[b] = slot + 1
+        count += 1
+        if count * 4 >= buckets.count * 3 { grow() }
+        return (slot, true)
+    }
+
+    /// Removes a user; its slot is reused by the next new user.
+    mutating func remove(_ slot: UInt32) {
+        let id = ids[Int(slot)]
+        let mask = buckets.count - 1
+        var i = Self.hash(id) & mask
+        while buckets[i] != slot + 1 { i = (i + 1) & mask }
+        // Backward-shift deletion keeps probe sequences intact without tombstones.
+        var j = i
+        while true {
+            j = (j + 1) & mask
+            let entry = buckets[j]
+            if entry == 0 { break }
+            let home = Self.hash(ids[Int(entry - 1)]) & mask
+            let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
+            if !between {
+                buckets[i] = entry
+                i = j
+            }
+        }
+        buckets[i] = 0
+        ids[Int(slot)] = ""
+        states[Int(slot)] = UserState()
+        isLive[Int(slot)] = false
+        freeSlots.append(slot)
+        count -= 1
+    }
+
+    private mutating func grow() {
+        var fresh = [UInt32](repeating: 0, count: buckets.count * 2)
+        let mask = fresh.count - 1
+        for entry in buckets where entry != 0 {
+            var b = Self.hash(ids[Int(entry - 1)]) & mask
+            while fresh[b] != 0 { b = (b + 1) & mask }
+            fresh[b] = entry
+        }
+        buckets = fresh
+    }
+
+    // MARK: - Snapshot support
+
+    /// Number of slots, live or free.
+    var slotCount: Int { ids.count }
+
+    /// Rebuilds a table from slots as exported (empty id = free slot), in slot order.
+    init(slots: [(id: String, state: UserState)?], freeSlots: [UInt32]) {
+        for entry in slots {
+            if let entry {
+                ids.append(entry.id)
+                states.append(entry.state)
+                isLive.append(true)
+                count += 1
+            } else {
+                ids.append("")
+                states.append(UserState())
+                isLive.append(false)
+            }
+        }
+        self.freeSlots = freeSlots
+        var capacity = 16
+        while count * 4 >= capacity * 3 { capacity *= 2 }
+        buckets = [UInt32](repeating: 0, count: capacity)
+        let mask = capacity - 1
+        for slot in 0..<ids.count where isLive[slot] {
+            var b = Self.hash(ids[slot]) & mask
+            while buckets[b] != 0 { b = (b + 1) & mask }
+            buckets[b] = UInt32(slot + 1)
+        }
+    }
+}

@@ -1,0 +1,249 @@
+/// Counters of a partition: every input message ends up applied, ignored as a duplicate or
+/// dead-lettered (SPEC 1), and each path is counted.
+public struct ProcessorCounters: Sendable, Equatable {
+    /// Messages handed to the processor.
+    public var received: UInt64 = 0
+    /// Events the operators applied (activity, touches, forgets).
+    public var applied: UInt64 = 0
+    /// Activity events ignored as duplicates.
+    public var duplicates: UInt64 = 0
+    /// Dead letters per reason code.
+    public var deadLetters: [DeadLetterReason: UInt64] = [:]
+
+    public init() {}
+
+    public var deadLettersTotal: UInt64 { deadLetters.values.reduce(0, +) }
+}
+
+/// Errors creating or restoring a processor.
+public enum PartitionProcessorError: Error, Sendable, Equatable {
+    /// The pipeline `timezone` is not a known IANA zone.
+    case unknownTimeZone(String)
+    /// A window longer than the 128 days of visit history kept per user.
+    case windowTooLong(setting: String, days: Int)
+    /// The snapshot is not one this version can read.
+    case badSnapshot(String)
+}
+
+/// The per-partition engine: validates raw messages, keeps the watermark and the reorder
+/// buffer, runs the operators in event-time order and fires timers (SPEC 1-6).
+///
+/// Feed it with `process(...)`, move time with `advanceWatermark(to:)` (live idle advance) or
+/// `finish(at:)` (end of a replay), and collect what it emitted with `takeOutputs()`. Its
+/// complete state round-trips through `exportSnapshot()` / `init(snapshot:rules:)`.
+/// It never reads a clock: the caller passes the wall clock used for `max_future_skew`.
+public struct PartitionProcessor: Sendable {
+    public let rules: RetentionRules
+    public let decoder: EventDecoder
+    /// The wall clock (epoch ms) against which `max_future_skew` is checked.
+    public var wallClock: Int64
+    public internal(set) var counters = ProcessorCounters()
+    /// Largest `ts` of the valid events seen (SPEC 2.1), nil before the first.
+    public internal(set) var maxTimestamp: Int64?
+    /// The current watermark W; `Int64.min` before the first event.
+    public internal(set) var watermark: Int64 = .min
+
+    var operators: RetentionOperators
+    var buffer = ReorderBuffer()
+    var sequence: UInt64 = 0
+    var deadLetters: [OutputRecord] = []
+
+    /// Earliest accepted event time: 2000-01-01T00:00:00Z.
+    public static let earliestTimestamp: Int64 = 946_684_800_000
+
+    /// A fresh processor for one partition.
+    public init(rules: RetentionRules, wallClock: Int64) throws(PartitionProcessorError) {
+        for (name, days) in [
+            ("high_window_days", rules.highWindowDays), ("medium_window_days", rules.mediumWindowDays),
+            ("low_window_days", rules.lowWindowDays),
+        ] where days > UserState.bitmapDays {
+            throw .windowTooLong(setting: name, days: days)
+        }
+        guard let zones = ZoneRegistry(pipelineZone: rules.timezone) else {
+            throw .unknownTimeZone(rules.timezone)
+        }
+        self.rules = rules
+        self.decoder = EventDecoder(maxEventBytes: rules.maxEventBytes)
+        self.wallClock = wallClock
+        self.operators = RetentionOperators(rules: rules, zones: zones)
+    }
+
+    // MARK: - Input
+
+    /// Decodes, validates and buffers one message, then releases what the watermark allows.
+    public mutating func process(value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, source: SourcePosition) {
+        process(decoded: decoder.decode(value: value, key: key), value: value, key: key, source: source)
+    }
+
+    /// Convenience for byte arrays.
+    public mutating func process(value: [UInt8], key: [UInt8]?, source: SourcePosition) {
+        value.withUnsafeBytes { v in
+            if let key {
+                key.withUnsafeBytes { k in process(value: v, key: k, source: source) }
+            } else {
+                process(value: v, key: nil, source: source)
+            }
+        }
+    }
+
+    /// Continues with a message the caller already decoded with `decoder` (a replay decodes
+    /// once to route by user id). `value` and `key` are only read for dead letters.
+    public mutating func process(
+        decoded: EventDecoder.Outcome, value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?,
+        source: SourcePosition
+    ) {
+        counters.received += 1
+        switch decoded {
+        case .failure(let rejection):
+            deadLetter(rejection, value: value, key: key, source: source)
+        case .success(let event):
+            switch admit(event) {
+            case .success(let timed):
+                accept(timed)
+            case .failure(let rejection):
+                deadLetter(rejection, value: value, key: key, source: source)
+            }
+        }
+    }
+
+    /// Feeds an event that is already decoded and known valid, bypassing dead-letter
+    /// bookkeeping of the raw bytes (used by benchmarks and tests of the operators).
+    @discardableResult
+    public mutating func process(event: ParsedEvent) -> EventRejection? {
+        counters.received += 1
+        switch admit(event) {
+        case .success(let timed):
+            accept(timed)
+            return nil
+        case .failure(let rejection):
+            counters.deadLetters[rejection.reason, default: 0] += 1
+            return rejection
+        }
+    }
+
+    /// The checks that need partition state: `bad_tz`, `ts_out_of_range`, `too_late`.
+    private mutating func admit(_ e: ParsedEvent) -> Result<TimedEvent, EventRejection> {
+        var zone = ZoneRegistry.none
+        if let name = e.timeZoneName {
+            guard let id = operators.zones.resolve(name) else {
+                return .failure(EventRejection(.badTimeZone, "field `tz` names no known IANA zone", userID: e.userID))
+            }
+            zone = id
+        }
+        let latest = wallClock &+ rules.maxFutureSkew.milliseconds
+        guard e.timestamp >= Self.earliestTimestamp, e.timestamp <= latest else {
+            return .failure(EventRejection(
+                .timestampOutOfRange, "field `ts` is before 2000-01-01 or more than max_future_skew past the wall clock",
+                userID: e.userID))
+        }
+        guard e.timestamp >= watermark else {
+            return .failure(EventRejection(
+                .tooLate, "field `ts` is \(watermark - e.timestamp) ms behind the watermark", userID: e.userID))
+        }
+        sequence += 1
+        return .success(TimedEvent(
+            timestamp: e.timestamp, sequence: sequence, userID: e.userID, eventIDHash: e.eventIDHash,
+            kind: e.kind, zone: zone, revenue: e.revenue, campaign: e.campaign, variant: e.variant))
+    }
+
+    private mutating func accept(_ event: TimedEvent) {
+        if maxTimestamp.map({ event.timestamp > $0 }) ?? true {
+            maxTimestamp = event.timestamp
+        }
+        let candidate = maxTimestamp! - rules.allowedLateness.milliseconds
+        buffer.insert(event)
+        if candidate > watermark { watermark = candidate }
+        release(upTo: watermark, inclusiveTimers: false)
+    }
+
+    private mutating func deadLetter(
+        _ rejection: EventRejection, value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, source: SourcePosition
+    ) {
+        counters.deadLetters[rejection.reason, default: 0] += 1
+        deadLetters.append(.deadLetter(DeadLetterRecord(
+            reason: rejection.reason, detail: rejection.detail, source: source,
+            key: key.map { Array($0) }, value: Array(value))))
+    }
+
+    // MARK: - Time
+
+    /// Moves the watermark forward (live idle advance, SPEC 2.1); never moves it back.
+    public mutating func advanceWatermark(to instant: Int64) {
+        if instant > watermark { watermark = instant }
+        release(upTo: watermark, inclusiveTimers: false)
+    }
+
+    /// End of input (SPEC 2.1): the watermark moves to `instant` (the largest ts, or
+    /// `--as-of`), every buffered event and every timer with `t <= instant` is processed,
+    /// then every user's profile as of `instant` is emitted.
+    public mutating func finish(at instant: Int64) {
+        if instant > watermark { watermark = instant }
+        release(upTo: instant, inclusiveTimers: true)
+        operators.emitAllProfiles(at: instant)
+    }
+
+    /// Applies buffered events with `ts <= limit` and fires timers with `t < limit`
+    /// (`t <= limit` at the end of input), in time order with events first at equal instants.
+    private mutating func release(upTo limit: Int64, inclusiveTimers: Bool) {
+        while true {
+            let eventTime = buffer.earliest.flatMap { $0 <= limit ? $0 : nil }
+            let timer = operators.timers.next().flatMap { next in
+                (next.timer.instant < limit || (inclusiveTimers && next.timer.instant == limit)) ? next : nil
+            }
+            if let eventTime, timer.map({ eventTime <= $0.timer.instant }) ?? true {
+                let event = buffer.popEarliest()
+                if operators.apply(event) {
+                    counters.applied += 1
+                } else {
+                    counters.duplicates += 1
+                }
+            } else if let timer {
+                let popped = operators.timers.pop(timer.kind)
+                operators.fire(popped, kind: timer.kind)
+            } else {
+                return
+            }
+        }
+    }
+
+    // MARK: - Output
+
+    /// Everything emitted since the last call, in emission order: dead letters of a message
+    /// come before the records its processing caused.
+    public mutating func takeOutputs() -> [OutputRecord] {
+        // Hand the buffers over instead of copying: the caller owns them from here.
+        var out = deadLetters
+        deadLetters = []
+        if out.isEmpty {
+            out = operators.outputs
+        } else {
+            out.append(contentsOf: operators.outputs)
+        }
+        operators.outputs = []
+        return out
+    }
+
+    /// Hands everything emitted since the last call to `body`, in emission order, keeping the
+    /// buffers' capacity (cheaper than `takeOutputs()` when called per message).
+    public mutating func drainOutputs(_ body: (OutputRecord) -> Void) {
+        for record in deadLetters { body(record) }
+        for record in operators.outputs { body(record) }
+        deadLetters.removeAll(keepingCapacity: true)
+        operators.outputs.removeAll(keepingCapacity: true)
+    }
+
+    /// Drops pending outputs without copying them (benchmarks).
+    public mutating func discardOutputs() -> Int {
+        let n = deadLetters.count + operators.outputs.count
+        deadLetters.removeAll(keepingCapacity: true)
+        operators.outputs.removeAll(keepingCapacity: true)
+        return n
+    }
+
+    /// Users with state (including users known only from campaign touches).
+    public var userCount: Int { operators.users.count }
+    /// Events waiting in the reorder buffer.
+    public var bufferedEvents: Int { buffer.count }
+    /// Sessions currently open.
+    public var openSessions: Int { operators.sessions.openCount }
+}

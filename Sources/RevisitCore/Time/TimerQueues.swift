@@ -1,0 +1,51 @@
+import Collections
+
+/// A timer of one user at an exact event-time instant (SPEC 2.2).
+struct UserTimer: Sendable, Comparable {
+    var instant: Int64
+    var slot: UInt32
+
+    static func < (lhs: UserTimer, rhs: UserTimer) -> Bool {
+        lhs.instant != rhs.instant ? lhs.instant < rhs.instant : lhs.slot < rhs.slot
+    }
+}
+
+/// The pending timers of a partition.
+///
+/// A session's close is first queued when it opens, at `start + session_gap`; sessions open
+/// in event-time order, so those form a monotone FIFO. When such a timer finds the session
+/// extended, it is re-queued at the new `end + session_gap` in a heap. Day timers (the next
+/// local midnight at which something about a user can change) go to a `DayTimerWheel`. All are
+/// invalidated lazily: an entry fires only if it still matches what the user's state
+/// expects, so an event costs no timer work unless it opens a session or a visit day.
+struct TimerQueues: Sendable {
+    var sessionCloses = Deque<UserTimer>()
+    var sessionReschedules = Heap<UserTimer>()
+    var dayTimers = DayTimerWheel()
+
+    init() {}
+
+    /// Which queue a timer comes from.
+    enum Kind { case sessionClose, sessionReschedule, day }
+
+    /// The earliest pending timer; at equal instants session closes come before day timers.
+    func next() -> (timer: UserTimer, kind: Kind)? {
+        var best: (timer: UserTimer, kind: Kind)?
+        if let s = sessionCloses.first { best = (s, .sessionClose) }
+        if let r = sessionReschedules.min, best.map({ r.instant < $0.timer.instant }) ?? true {
+            best = (r, .sessionReschedule)
+        }
+        if let d = dayTimers.min, best.map({ d.instant < $0.timer.instant }) ?? true { best = (d, .day) }
+        return best
+    }
+
+    mutating func pop(_ kind: Kind) -> UserTimer {
+        switch kind {
+        case .sessionClose: sessionCloses.removeFirst()
+        case .sessionReschedule: sessionReschedules.removeMin()
+        case .day: dayTimers.removeMin()
+        }
+    }
+
+    var pendingCount: Int { sessionCloses.count + sessionReschedules.count + dayTimers.count }
+}

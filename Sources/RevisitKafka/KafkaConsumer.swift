@@ -1,0 +1,350 @@
+import CRdKafka
+import Logging
+
+/// Reads messages in batches, as a member of a consumer group (``subscribe(_:)``) or from
+/// partitions the caller picks (``assign(_:)``, for replays).
+///
+/// Rebalances come back from ``poll(maxMessages:timeoutMilliseconds:)`` as values before any
+/// message of the new assignment. A revocation is released to the group only at the next
+/// poll, so the caller can finish, flush and commit the partitions it is losing first: a task
+/// that loses a partition stops writing before it lets go.
+///
+/// Not `Sendable`: one thread owns a consumer and makes every call on it (see `RdKafkaClient`).
+public final class KafkaConsumer {
+    private let client: RdKafkaClient
+    private let queue: OpaquePointer
+    private let usesGroup: Bool
+    private var batchBuffer: [UnsafeMutablePointer<rd_kafka_message_t>?]
+    /// Partitions whose revocation the caller has been told about and that are released at
+    /// the next poll; their messages are dropped until then.
+    private var releasing: [TopicPartition] = []
+    private var dropping: Set<TopicPartition> = []
+    /// Per partition, the timestamp before which messages are skipped (offsets-for-times fallback).
+    private var timestampFloors: [TopicPartition: Int64] = [:]
+    private var closed = false
+
+    public let configuration: KafkaConsumerConfiguration
+
+    public init(configuration: KafkaConsumerConfiguration, logger: Logger = Logger(label: "revisit.kafka.consumer")) throws(KafkaError) {
+        var extra = configuration.librdkafkaProperties
+        if configuration.groupID == nil {
+            // librdkafka needs a group id to accept an assignment; without subscribe() it joins
+            // no group, and this consumer never commits.
+            extra.append(("group.id", "\(configuration.kafka.clientID).unassigned"))
+        }
+        let conf = try configuration.kafka.makeConf(extra: extra)
+        rd_kafka_conf_set_rebalance_cb(conf, rdKafkaRebalance)
+        self.client = try RdKafkaClient(type: RD_KAFKA_CONSUMER, conf: conf, logger: logger)
+        rd_kafka_poll_set_consumer(client.handle)
+        self.queue = rd_kafka_queue_get_consumer(client.handle)
+        self.usesGroup = configuration.groupID != nil
+        self.configuration = configuration
+        self.batchBuffer = []
+    }
+
+    deinit {
+        do { try close() } catch { client.events.logger.warning("closing consumer: \(error)") }
+        rd_kafka_queue_destroy(queue)
+    }
+
+    // MARK: - Assignment
+
+    /// Joins the group and subscribes to `topics`; partitions arrive as ``RebalanceEvent/assigned(_:)``.
+    public func subscribe(_ topics: [String]) throws(KafkaError) {
+        guard usesGroup else {
+            throw KafkaError(kind: .invalidState, reason: "subscribe needs a group id; use assign() without one")
+        }
+        let list = CPartitionList(topics.map { TopicPartition($0, RD_KAFKA_PARTITION_UA) })
+        let result = rd_kafka_subscribe(client.handle, list.pointer)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "subscribe to \(topics)") }
+    }
+
+    /// Reads exactly these partitions from these offsets, outside any group.
+    public func assign(_ positions: [TopicPartitionOffset]) throws(KafkaError) {
+        let list = CPartitionList(positions)
+        if let error = rd_kafka_incremental_assign(client.handle, list.pointer) {
+            throw .consuming(error, "assign \(positions)")
+        }
+    }
+
+    /// Reads these partitions from the first message whose timestamp is at or after
+    /// `timestamp` (epoch ms), outside any group. See ``resolveTimestamp(_:in:timeoutMilliseconds:)``.
+    public func assign(_ partitions: [TopicPartition], fromTimestamp timestamp: Int64, timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) {
+        try assign(resolveTimestamp(timestamp, in: partitions, timeoutMilliseconds: timeoutMilliseconds))
+    }
+
+    /// The partitions this consumer currently reads.
+    public func assignment() throws(KafkaError) -> [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        let result = rd_kafka_assignment(client.handle, &list)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { throw .broker(result, "read assignment") }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return CPartitionList.elements(of: list).map(\.topicPartition).sorted()
+    }
+
+    // MARK: - Polling
+
+    /// Waits up to `timeoutMilliseconds` for messages and returns at most `maxMessages`, with
+    /// any rebalance that happened first.
+    ///
+    /// - Throws: only a fatal error of the client; passing errors (a broker down) come back in
+    ///   ``ConsumerBatch/errors`` while librdkafka reconnects on its own.
+    public func poll(maxMessages: Int = 10_000, timeoutMilliseconds: Int32 = 100) throws(KafkaError) -> ConsumerBatch {
+        try releaseRevokedPartitions()
+        if batchBuffer.count < maxMessages {
+            batchBuffer = Array(repeating: nil, count: maxMessages)
+        }
+        let received = batchBuffer.withUnsafeMutableBufferPointer { buffer in
+            rd_kafka_consume_batch_queue(queue, Int32(timeoutMilliseconds), buffer.baseAddress, maxMessages)
+        }
+        var batch = ConsumerBatch()
+        batch.rebalances = takeRebalances()
+        batch.messages.reserveCapacity(max(received, 0))
+        for index in 0..<max(received, 0) {
+            guard let message = batchBuffer[index] else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            if let consumed = convert(message) { batch.messages.append(consumed) }
+            else if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR, message.pointee.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                batch.errors.append(consumerError(message.pointee))
+            }
+        }
+        batch.errors += client.events.errors
+        client.events.errors.removeAll(keepingCapacity: true)
+        if let fatal = client.fatalError() { throw fatal }
+        return batch
+    }
+
+    private func convert(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumedMessage? {
+        let record = pointer.pointee
+        guard record.err == RD_KAFKA_RESP_ERR_NO_ERROR, let rkt = record.rkt else { return nil }
+        let topicPartition = TopicPartition(client.events.topicName(rkt), record.partition)
+        if !dropping.isEmpty, dropping.contains(topicPartition) { return nil }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(pointer, &timestampType)
+        if !timestampFloors.isEmpty, let floor = timestampFloors[topicPartition] {
+            // Offsets-for-times fallback: skip until the first message at or after the floor,
+            // then deliver everything, as a broker-resolved start offset would.
+            if timestamp < floor { return nil }
+            timestampFloors[topicPartition] = nil
+        }
+        let key = record.key.map { Array(UnsafeRawBufferPointer(start: $0, count: record.key_len)) }
+        let value = record.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: record.len)) } ?? []
+        return ConsumedMessage(
+            topicPartition: topicPartition, offset: record.offset,
+            timestamp: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp,
+            key: key, value: value, headers: Self.headers(of: pointer))
+    }
+
+    private static func headers(of message: UnsafeMutablePointer<rd_kafka_message_t>) -> [KafkaHeader] {
+        var headers: OpaquePointer?
+        guard rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR, let headers else { return [] }
+        var result: [KafkaHeader] = []
+        var index = 0
+        var name: UnsafePointer<CChar>?
+        var value: UnsafeRawPointer?
+        var size = 0
+        while rd_kafka_header_get_all(headers, index, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+            let bytes = value.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) }
+            result.append(KafkaHeader(name: name.map { String(cString: $0) } ?? "", value: bytes))
+            index += 1
+        }
+        return result
+    }
+
+    private func consumerError(_ record: rd_kafka_message_t) -> KafkaError {
+        let topic = record.rkt.map { client.events.topicName($0) }
+        let code = KafkaErrorCode(record.err)
+        var reason = code.message
+        if let payload = record.payload {
+            reason = String(decoding: UnsafeRawBufferPointer(start: payload, count: record.len), as: UTF8.self)
+        }
+        return KafkaError(kind: .broker, code: code, reason: "consume: \(reason)", topic: topic,
+                          partition: record.partition >= 0 ? record.partition : nil,
+                          offset: record.offset >= 0 ? record.offset : nil)
+    }
+
+    // MARK: - Rebalances
+
+    private func takeRebalances() -> [RebalanceEvent] {
+        guard !client.events.rebalances.isEmpty else { return [] }
+        let events = client.events.rebalances
+        client.events.rebalances.removeAll()
+        for event in events {
+            switch event {
+            case .assigned(let partitions):
+                for partition in partitions { dropping.remove(partition) }
+            case .revoked(let partitions, _):
+                releasing += partitions
+                dropping.formUnion(partitions)
+            }
+        }
+        return events
+    }
+
+    /// Gives the partitions revoked at the previous poll back to the group.
+    private func releaseRevokedPartitions() throws(KafkaError) {
+        guard !releasing.isEmpty else {
+            // Messages fetched before a release carry an outdated version and librdkafka purges
+            // them; from the second poll after it, nothing of those partitions can arrive.
+            dropping.removeAll()
+            return
+        }
+        let partitions = releasing
+        releasing.removeAll()
+        try Self.release(partitions, handle: client.handle)
+    }
+
+    static func release(_ partitions: [TopicPartition], handle: OpaquePointer) throws(KafkaError) {
+        if String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE" {
+            let list = CPartitionList(partitions)
+            if let error = rd_kafka_incremental_unassign(handle, list.pointer) {
+                throw .consuming(error, "release revoked partitions \(partitions)")
+            }
+        } else {
+            let result = rd_kafka_assign(handle, nil)
+            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "release revoked partitions") }
+        }
+    }
+
+    // MARK: - Offsets
+
+    /// Commits, synchronously, the offset of the next message to read for each partition.
+    public func commit(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+        guard usesGroup else { throw KafkaError(kind: .invalidState, reason: "commit needs a group id") }
+        guard !offsets.isEmpty else { return }
+        let list = CPartitionList(offsets)
+        let result = rd_kafka_commit(client.handle, list.pointer, 0)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "commit \(offsets)") }
+        if let failed = list.elements.first(where: { $0.error != .noError }) {
+            throw KafkaError(kind: .broker, code: failed.error, reason: "commit: \(failed.error.message)",
+                             topic: failed.topicPartition.topic, partition: failed.topicPartition.partition,
+                             offset: failed.offset)
+        }
+    }
+
+    /// The group's committed offsets (`nil` where nothing was committed yet).
+    public func committed(_ partitions: [TopicPartition], timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) -> [TopicPartition: Int64?] {
+        let list = CPartitionList(partitions)
+        let result = rd_kafka_committed(client.handle, list.pointer, timeoutMilliseconds)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "read committed offsets") }
+        return Dictionary(uniqueKeysWithValues: list.elements.map { ($0.topicPartition, $0.offset >= 0 ? $0.offset : nil) })
+    }
+
+    /// Moves the read position of assigned partitions.
+    public func seek(_ positions: [TopicPartitionOffset], timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) {
+        let list = CPartitionList(positions)
+        if let error = rd_kafka_seek_partitions(client.handle, list.pointer, timeoutMilliseconds) {
+            throw .consuming(error, "seek \(positions)")
+        }
+        if let failed = list.elements.first(where: { $0.error != .noError }) {
+            throw KafkaError(kind: .broker, code: failed.error, reason: "seek: \(failed.error.message)",
+                             topic: failed.topicPartition.topic, partition: failed.topicPartition.partition)
+        }
+    }
+
+    /// Moves assigned partitions to the first message at or after `timestamp` (epoch ms).
+    public func seek(_ partitions: [TopicPartition], toTimestamp timestamp: Int64, timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) {
+        try seek(resolveTimestamp(timestamp, in: partitions, timeoutMilliseconds: timeoutMilliseconds),
+                 timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Start positions for `timestamp`: the broker's offsets-for-times answer where it has one;
+    /// where it answers -1 (no such message, or a broker that cannot tell, like the mock
+    /// cluster), the earliest offset, with messages older than `timestamp` skipped until the
+    /// first one at or after it.
+    func resolveTimestamp(_ timestamp: Int64, in partitions: [TopicPartition], timeoutMilliseconds: Int32) throws(KafkaError) -> [TopicPartitionOffset] {
+        let answers = try offsets(forTimestamp: timestamp, in: partitions, timeoutMilliseconds: timeoutMilliseconds)
+        return partitions.map { partition in
+            if let offset = answers[partition] ?? nil {
+                timestampFloors[partition] = nil
+                return TopicPartitionOffset(partition, offset: offset)
+            }
+            timestampFloors[partition] = timestamp
+            return TopicPartitionOffset(partition, offset: TopicPartitionOffset.beginning)
+        }
+    }
+
+    /// The broker's offsets-for-times answer per partition: the earliest offset whose timestamp
+    /// is at or after `timestamp`, or `nil` where the broker answered -1.
+    public func offsets(forTimestamp timestamp: Int64, in partitions: [TopicPartition], timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) -> [TopicPartition: Int64?] {
+        let list = CPartitionList(partitions.map { TopicPartitionOffset($0, offset: timestamp) })
+        let result = rd_kafka_offsets_for_times(client.handle, list.pointer, timeoutMilliseconds)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "offsets for times") }
+        return Dictionary(uniqueKeysWithValues: list.elements.map { ($0.topicPartition, $0.offset >= 0 ? $0.offset : nil) })
+    }
+
+    /// A partition's low and high watermark offsets, asked of its leader.
+    public func watermarks(of partition: TopicPartition, timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) -> (low: Int64, high: Int64) {
+        try client.watermarks(of: partition, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Every topic in the cluster with its partition count.
+    public func topicMetadata(timeoutMilliseconds: Int32 = 10_000) throws(KafkaError) -> [TopicMetadata] {
+        try client.topicMetadata(timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    // MARK: - Flow control
+
+    /// Stops fetching these partitions until ``resume(_:)``; the assignment is kept.
+    public func pause(_ partitions: [TopicPartition]) throws(KafkaError) {
+        let list = CPartitionList(partitions)
+        let result = rd_kafka_pause_partitions(client.handle, list.pointer)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "pause \(partitions)") }
+    }
+
+    public func resume(_ partitions: [TopicPartition]) throws(KafkaError) {
+        let list = CPartitionList(partitions)
+        let result = rd_kafka_resume_partitions(client.handle, list.pointer)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "resume \(partitions)") }
+    }
+
+    /// Leaves the group (its partitions move to the other members at once) and stops fetching.
+    /// Make the work of every assigned partition durable and commit before calling this.
+    public func close() throws(KafkaError) {
+        guard !closed else { return }
+        closed = true
+        client.events.releaseImmediately = true
+        let result = rd_kafka_consumer_close(client.handle)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "close consumer") }
+    }
+}
+
+/// What one ``KafkaConsumer/poll(maxMessages:timeoutMilliseconds:)`` returned.
+public struct ConsumerBatch: Sendable {
+    /// Assignment changes, in order; they happened before every message in ``messages``.
+    public var rebalances: [RebalanceEvent] = []
+    public var messages: [ConsumedMessage] = []
+    /// Passing errors (broker down, partition errors); librdkafka keeps retrying.
+    public var errors: [KafkaError] = []
+}
+
+// MARK: - Rebalance callback
+
+private func rdKafkaRebalance(
+    handle: OpaquePointer?, code: rd_kafka_resp_err_t,
+    partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, opaque: UnsafeMutableRawPointer?
+) {
+    guard let handle, let opaque else { return }
+    let events = Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue()
+    let list = CPartitionList.elements(of: partitions).map(\.topicPartition)
+    let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
+    switch code {
+    case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+        if cooperative {
+            if let error = rd_kafka_incremental_assign(handle, partitions) {
+                events.errors.append(.consuming(error, "assign \(list)"))
+            }
+        } else {
+            rd_kafka_assign(handle, partitions)
+        }
+        events.rebalances.append(.assigned(list.sorted()))
+    case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+        events.rebalances.append(.revoked(list.sorted(), lost: rd_kafka_assignment_lost(handle) != 0))
+        if events.releaseImmediately {
+            do { try KafkaConsumer.release(list, handle: handle) } catch { events.errors.append(error) }
+        }
+    default:
+        events.errors.append(.broker(code, "rebalance"))
+        rd_kafka_assign(handle, nil)
+    }
+}

@@ -1,0 +1,179 @@
+import CRdKafka
+import Logging
+
+/// Produces keyed messages with headers, to a chosen or hashed partition, and surfaces every
+/// delivery report as a value.
+///
+/// Not `Sendable`: one thread owns a producer and calls ``send(_:)``, ``poll(timeoutMilliseconds:)``
+/// and ``flush(timeoutMilliseconds:)`` (see `RdKafkaClient` for the threading model).
+/// Call ``flush(timeoutMilliseconds:)`` before dropping the last reference; messages still
+/// queued when a producer is destroyed are lost.
+public final class KafkaProducer {
+    private let client: RdKafkaClient
+    private var topics: [String: OpaquePointer] = [:]
+    private var nextMessageID: UInt64 = 1
+
+    public let configuration: KafkaProducerConfiguration
+
+    public init(configuration: KafkaProducerConfiguration, logger: Logger = Logger(label: "revisit.kafka.producer")) throws(KafkaError) {
+        let conf = try configuration.kafka.makeConf(extra: configuration.librdkafkaProperties)
+        rd_kafka_conf_set_dr_msg_cb(conf, rdKafkaDelivery)
+        self.client = try RdKafkaClient(type: RD_KAFKA_PRODUCER, conf: conf, logger: logger)
+        self.configuration = configuration
+    }
+
+    deinit {
+        for topic in topics.values { rd_kafka_topic_destroy(topic) }
+    }
+
+    // MARK: - Producing
+
+    /// Queues a message for delivery and returns its id, which its ``DeliveryReport`` carries.
+    ///
+    /// - Throws: ``KafkaError`` of kind ``KafkaError/Kind/queueFull`` when too many messages
+    ///   await delivery: poll, then retry (or pause the input). Other errors name the topic.
+    @discardableResult
+    public func send(_ message: OutgoingMessage) throws(KafkaError) -> UInt64 {
+        let messageID = nextMessageID
+        let topic = topicHandle(message.topic)
+        var headers: OpaquePointer?
+        if !message.headers.isEmpty {
+            headers = rd_kafka_headers_new(message.headers.count)
+            for header in message.headers {
+                if let value = header.value {
+                    value.withUnsafeBytes { bytes in
+                        _ = rd_kafka_header_add(headers, header.name, -1, bytes.baseAddress, bytes.count)
+                    }
+                } else {
+                    rd_kafka_header_add(headers, header.name, -1, nil, 0)
+                }
+            }
+        }
+        let error = withBytes(message.key) { keyPointer, keyCount in
+            withBytes(message.value) { valuePointer, valueCount in
+                produce(
+                    topic: topic, partition: message.partition ?? RD_KAFKA_PARTITION_UA,
+                    key: keyPointer, keyCount: keyCount, value: valuePointer, valueCount: valueCount,
+                    headers: headers, timestamp: message.timestamp ?? 0, messageID: messageID)
+            }
+        }
+        if let error {
+            if let headers { rd_kafka_headers_destroy(headers) }
+            let code = KafkaErrorCode(rd_kafka_error_code(error))
+            if code == .queueFull {
+                rd_kafka_error_destroy(error)
+                throw KafkaError(
+                    kind: .queueFull, code: code,
+                    reason: "producer queue is full (\(configuration.maxQueuedMessages) messages); poll and retry",
+                    topic: message.topic, partition: message.partition, isRetriable: true)
+            }
+            throw KafkaError.consuming(error, "produce", topic: message.topic, partition: message.partition)
+        }
+        nextMessageID += 1
+        return messageID
+    }
+
+    private func produce(
+        topic: OpaquePointer, partition: Int32, key: UnsafeRawPointer?, keyCount: Int,
+        value: UnsafeRawPointer?, valueCount: Int, headers: OpaquePointer?, timestamp: Int64, messageID: UInt64
+    ) -> OpaquePointer? {
+        withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { fields in
+            var count = 0
+            func add(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                var field = rd_kafka_vu_t()
+                field.vtype = type
+                fill(&field)
+                fields.initializeElement(at: count, to: field)
+                count += 1
+            }
+            add(RD_KAFKA_VTYPE_RKT) { $0.u.rkt = topic }
+            add(RD_KAFKA_VTYPE_PARTITION) { $0.u.i32 = partition }
+            add(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+            add(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(messageID)) }
+            if let key { add(RD_KAFKA_VTYPE_KEY) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: key), size: keyCount) } }
+            if let value { add(RD_KAFKA_VTYPE_VALUE) { $0.u.mem = .init(ptr: UnsafeMutableRawPointer(mutating: value), size: valueCount) } }
+            if let headers { add(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headers } }
+            if timestamp != 0 { add(RD_KAFKA_VTYPE_TIMESTAMP) { $0.u.i64 = timestamp } }
+            return rd_kafka_produceva(client.handle, fields.baseAddress, count)
+        }
+    }
+
+    private func topicHandle(_ name: String) -> OpaquePointer {
+        if let topic = topics[name] { return topic }
+        let topic = rd_kafka_topic_new(client.handle, name, nil)!
+        topics[name] = topic
+        return topic
+    }
+
+    // MARK: - Delivery reports
+
+    /// Serves delivery callbacks for up to `timeoutMilliseconds` and returns the reports that
+    /// arrived since the last call, in the order librdkafka reported them.
+    public func poll(timeoutMilliseconds: Int32 = 0) -> [DeliveryReport] {
+        rd_kafka_poll(client.handle, timeoutMilliseconds)
+        return takeReports()
+    }
+
+    /// Waits until every queued message is delivered or failed, and returns their reports.
+    ///
+    /// - Throws: ``KafkaError/Kind/timeout`` with the number of messages still queued when the
+    ///   deadline passes; reports collected so far stay available to the next poll.
+    public func flush(timeoutMilliseconds: Int32) throws(KafkaError) -> [DeliveryReport] {
+        let result = rd_kafka_flush(client.handle, timeoutMilliseconds)
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(
+                kind: .timeout, code: KafkaErrorCode(result),
+                reason: "flush: \(queuedMessageCount) messages still undelivered after \(timeoutMilliseconds) ms")
+        }
+        return takeReports()
+    }
+
+    /// Messages and requests not yet acknowledged by the brokers.
+    public var queuedMessageCount: Int { Int(rd_kafka_outq_len(client.handle)) }
+
+    /// Client-level errors (for example, all brokers down) seen since the last call.
+    public func takeErrors() -> [KafkaError] {
+        defer { client.events.errors.removeAll(keepingCapacity: true) }
+        return client.events.errors
+    }
+
+    /// The error that made this producer unusable (for example, an idempotence violation).
+    public func fatalError() -> KafkaError? { client.fatalError() }
+
+    /// Reads a partition's low and high watermark offsets.
+    public func watermarks(of partition: TopicPartition, timeoutMilliseconds: Int32 = 5_000) throws(KafkaError) -> (low: Int64, high: Int64) {
+        try client.watermarks(of: partition, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    private func takeReports() -> [DeliveryReport] {
+        guard !client.events.deliveryReports.isEmpty else { return [] }
+        defer { client.events.deliveryReports.removeAll(keepingCapacity: true) }
+        return client.events.deliveryReports
+    }
+}
+
+// MARK: - Helpers
+
+private func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawPointer?, Int) -> R) -> R {
+    guard let bytes else { return body(nil, 0) }
+    return bytes.withUnsafeBytes { buffer in
+        // An empty array still needs a non-nil pointer: librdkafka treats nil as "no value".
+        body(buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), buffer.count)
+    }
+}
+
+private func rdKafkaDelivery(handle: OpaquePointer?, message: UnsafePointer<rd_kafka_message_t>?, opaque: UnsafeMutableRawPointer?) {
+    guard let message, let opaque else { return }
+    let events = Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue()
+    let record = message.pointee
+    let topic = events.topicName(record.rkt)
+    let messageID = UInt64(UInt(bitPattern: record._private))
+    var error: KafkaError?
+    if record.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+        error = KafkaError(
+            kind: .delivery, code: KafkaErrorCode(record.err), reason: "deliver message: \(KafkaErrorCode(record.err).message)",
+            topic: topic, partition: record.partition)
+    }
+    events.deliveryReports.append(DeliveryReport(
+        messageID: messageID, topicPartition: TopicPartition(topic, record.partition), offset: record.offset, error: error))
+}

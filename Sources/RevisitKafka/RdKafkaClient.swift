@@ -1,0 +1,145 @@
+import CRdKafka
+import Logging
+
+/// Owns one `rd_kafka_t` handle and the Swift state its callbacks write to.
+///
+/// Threading model: librdkafka runs its own I/O threads, but the callbacks this layer
+/// registers for delivery reports, rebalances and errors run only inside the poll calls the
+/// owner makes (`rd_kafka_poll`, `rd_kafka_consume_batch_queue`, `rd_kafka_flush`). The
+/// producer and consumer types are therefore not `Sendable`: one thread (or task) owns each
+/// client and is the only one that polls it, and the callback state needs no lock. The log
+/// callback is the exception: librdkafka calls it from its own threads, so it only reads the
+/// immutable, `Sendable` logger.
+final class RdKafkaClient {
+    let handle: OpaquePointer
+    let events: ClientEvents
+    private let retainedEvents: Unmanaged<ClientEvents>
+
+    /// Creates a client of `type` from a finished configuration, which it takes ownership of.
+    init(type: rd_kafka_type_t, conf: OpaquePointer, logger: Logger) throws(KafkaError) {
+        let events = ClientEvents(logger: logger)
+        let retained = Unmanaged.passRetained(events)
+        rd_kafka_conf_set_opaque(conf, retained.toOpaque())
+        rd_kafka_conf_set_log_cb(conf, rdKafkaLog)
+        rd_kafka_conf_set_error_cb(conf, rdKafkaError)
+
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            retained.release()
+            let text = String(errorBuffer: errorText)
+            throw KafkaError(kind: .clientCreation, reason: text, isRetriable: false, isFatal: true)
+        }
+        self.handle = handle
+        self.events = events
+        self.retainedEvents = retained
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+        retainedEvents.release()
+    }
+
+    /// The error that made this client unusable, if librdkafka raised one.
+    func fatalError() -> KafkaError? {
+        var text = [CChar](repeating: 0, count: 512)
+        let code = rd_kafka_fatal_error(handle, &text, text.count)
+        guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
+        let reason = String(errorBuffer: text)
+        return KafkaError(kind: .broker, code: KafkaErrorCode(code), reason: reason, isRetriable: false, isFatal: true)
+    }
+
+    /// Reads a partition's low and high watermark offsets from its leader.
+    func watermarks(of partition: TopicPartition, timeoutMilliseconds: Int32) throws(KafkaError) -> (low: Int64, high: Int64) {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let result = rd_kafka_query_watermark_offsets(
+            handle, partition.topic, partition.partition, &low, &high, timeoutMilliseconds)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            throw .broker(result, "query watermarks", topic: partition.topic, partition: partition.partition)
+        }
+        return (low, high)
+    }
+
+    /// Reads cluster metadata: every topic with its partition count.
+    func topicMetadata(timeoutMilliseconds: Int32) throws(KafkaError) -> [TopicMetadata] {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let result = rd_kafka_metadata(handle, 1, nil, &metadata, timeoutMilliseconds)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw .broker(result, "read cluster metadata")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        return (0..<Int(metadata.pointee.topic_cnt)).map { index in
+            let topic = metadata.pointee.topics[index]
+            return TopicMetadata(
+                name: String(cString: topic.topic),
+                partitionCount: Int(topic.partition_cnt),
+                error: KafkaErrorCode(topic.err))
+        }.sorted { $0.name < $1.name }
+    }
+}
+
+/// A topic as the cluster's metadata describes it.
+public struct TopicMetadata: Sendable, Equatable {
+    public var name: String
+    public var partitionCount: Int
+    /// A topic-level error the broker reported (for example, unknown topic).
+    public var error: KafkaErrorCode
+}
+
+// MARK: - Callback state
+
+/// What callbacks collect between two polls of the owning thread.
+final class ClientEvents {
+    let logger: Logger
+    var deliveryReports: [DeliveryReport] = []
+    var rebalances: [RebalanceEvent] = []
+    var errors: [KafkaError] = []
+    /// Set while a consumer closes: revocations are released inside the callback.
+    var releaseImmediately = false
+    /// Topic names by `rd_kafka_topic_t` pointer, so a delivery report does not build a new
+    /// string per message.
+    var topicNames: [OpaquePointer: String] = [:]
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    static func from(_ handle: OpaquePointer?) -> ClientEvents? {
+        guard let handle, let opaque = rd_kafka_opaque(handle) else { return nil }
+        return Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue()
+    }
+
+    func topicName(_ topic: OpaquePointer) -> String {
+        if let name = topicNames[topic] { return name }
+        let name = String(cString: rd_kafka_topic_name(topic))
+        topicNames[topic] = name
+        return name
+    }
+}
+
+// MARK: - C callbacks
+
+private func rdKafkaLog(handle: OpaquePointer?, level: Int32, facility: UnsafePointer<CChar>?, message: UnsafePointer<CChar>?) {
+    guard let events = ClientEvents.from(handle) else { return }
+    let swiftLevel: Logger.Level
+    switch level {
+    case ...3: swiftLevel = .error
+    case 4: swiftLevel = .warning
+    case 5, 6: swiftLevel = .info
+    default: swiftLevel = .debug
+    }
+    let facilityText = facility.map { String(cString: $0) } ?? "-"
+    let text = message.map { String(cString: $0) } ?? ""
+    events.logger.log(level: swiftLevel, "\(text)", metadata: ["librdkafka": .string(facilityText)])
+}
+
+private func rdKafkaError(handle: OpaquePointer?, code: Int32, reason: UnsafePointer<CChar>?, opaque: UnsafeMutableRawPointer?) {
+    guard let opaque else { return }
+    let events = Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue()
+    let errorCode = KafkaErrorCode(rawValue: code)
+    let isFatal = errorCode.cValue == RD_KAFKA_RESP_ERR__FATAL
+    events.errors.append(KafkaError(
+        kind: .broker, code: errorCode, reason: reason.map { String(cString: $0) } ?? errorCode.message,
+        isRetriable: !isFatal, isFatal: isFatal))
+}

@@ -1,0 +1,255 @@
+import ArgumentParser
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import RevisitCore
+import RevisitRuntime
+
+/// `revisit bench-core`: throughput and memory of the pure core on generated input.
+///
+/// Inputs come from a seeded SplitMix64, so every run measures the same work.
+struct CoreBenchmarks: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-core",
+        abstract: "Benchmark event decoding, the operators, state size per user and file replay."
+    )
+
+    enum Benchmark: String, ExpressibleByArgument, CaseIterable {
+        case decode, operators, memory, replay, all
+    }
+
+    @Argument(help: "Which benchmark: decode, operators, memory, replay or all.")
+    var benchmark: Benchmark = .all
+
+    @Option(help: "Events decoded in the decode benchmark.")
+    var decodeEvents = 3_000_000
+
+    @Option(help: "Users in the operators benchmark.")
+    var users = 1_000_000
+
+    @Option(help: "Events in the operators benchmark.")
+    var events = 5_000_000
+
+    @Option(help: "User counts of the memory benchmark, comma-separated.")
+    var memoryUsers = "1000000,5000000"
+
+    @Option(help: "Events in the generated replay file.")
+    var replayEvents = 1_000_000
+
+    @Option(help: "Mean events per visit in generated traffic.")
+    var sessionEvents = 8
+
+    @Flag(help: "Keep glibc's sliding mmap threshold (freed large arrays may stay resident).")
+    var defaultMalloc = false
+
+    @Option(help: "Directory for the replay benchmark's files.")
+    var workDirectory = NSTemporaryDirectory() + "revisit-bench"
+
+    func run() throws {
+        if !defaultMalloc { Self.fixMmapThreshold() }
+        let all = benchmark == .all
+        if all || benchmark == .decode { benchDecode() }
+        if all || benchmark == .operators { try benchOperators() }
+        if all || benchmark == .memory {
+            for n in memoryUsers.split(separator: ",").compactMap({ Int($0) }) { try benchMemory(users: n) }
+        }
+        if all || benchmark == .replay { try benchReplay() }
+    }
+
+    // MARK: - Decode
+
+    private func benchDecode() {
+        var generator = EventLineGenerator(users: 1_000_000, seed: 1, eventsPerVisit: sessionEvents)
+        let distinct = 100_000
+        var buffer: [UInt8] = []
+        var offsets: [Int] = [0]
+        for _ in 0..<distinct {
+            buffer.append(contentsOf: generator.nextLine())
+            offsets.append(buffer.count)
+        }
+        let decoder = EventDecoder()
+        var valid = 0
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            buffer.withUnsafeBytes { raw in
+                var i = 0
+                for _ in 0..<decodeEvents {
+                    let line = UnsafeRawBufferPointer(rebasing: raw[offsets[i]..<offsets[i + 1]])
+                    if case .success = decoder.decode(value: line, key: nil) { valid += 1 }
+                    i += 1
+                    if i == distinct { i = 0 }
+                }
+            }
+        }
+        let seconds = elapsed.seconds
+        let meanBytes = Double(buffer.count) / Double(distinct)
+        report("decode+validate", "\(decodeEvents) events of \(Int(meanBytes)) bytes avg, \(valid) valid",
+               String(format: "%.0f events/s", Double(decodeEvents) / seconds), seconds)
+    }
+
+    // MARK: - Operators
+
+    private func benchOperators() throws {
+        var processor = try PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
+        var generator = EventLineGenerator(users: users, seed: 2, eventsPerVisit: sessionEvents)
+        // Every user gets state first (untimed), so the timed traffic runs against `users` users.
+        let warmUpStep: Int64 = 86_400_000 / Int64(max(1, users))
+        for i in 0..<users {
+            processor.process(event: ParsedEvent(
+                userID: "u\(i)", eventIDHash: UInt64(i), kind: .activity,
+                timestamp: generator.now - 86_400_000 + Int64(i) * warmUpStep))
+            if i & 0x3FF == 0 { _ = processor.discardOutputs() }
+        }
+        _ = processor.discardOutputs()
+        let chunk = 500_000
+        var done = 0
+        var outputs = 0
+        var seconds = 0.0
+        let clock = ContinuousClock()
+        while done < events {
+            let batch = (0..<min(chunk, events - done)).map { _ in generator.nextEvent() }
+            seconds += clock.measure {
+                for event in batch { processor.process(event: event) }
+                outputs += processor.discardOutputs()
+            }.seconds
+            done += batch.count
+        }
+        seconds += clock.measure {
+            processor.finish(at: generator.now)
+            outputs += processor.discardOutputs()
+        }.seconds
+        report("operators", "\(events) events, \(processor.userCount) users, \(outputs) records, ~\(sessionEvents) events/visit",
+               String(format: "%.0f events/s", Double(events) / seconds), seconds)
+    }
+
+    // MARK: - Memory
+
+    private func benchMemory(users n: Int) throws {
+        let before = Self.residentBytes()
+        var processor = try PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
+        let start: Int64 = 1_700_000_000_000
+        // One event per user, a second apart: sessions close as time moves on, so at the end
+        // only the state at rest remains.
+        for i in 0..<n {
+            let user = "u" + String(i)
+            processor.process(event: ParsedEvent(
+                userID: user, eventIDHash: UInt64(i), kind: .activity, timestamp: start + Int64(i) * 1000))
+            if i & 0x3FF == 0 { _ = processor.discardOutputs() }
+        }
+        processor.advanceWatermark(to: start + Int64(n) * 1000 + 3_600_000)
+        // Take (not just clear) the outputs so their buffer is not counted as state.
+        _ = processor.takeOutputs()
+        let after = Self.residentBytes()
+        let perUser = Double(after - before) / Double(n)
+        report("state at rest", "\(n) users, \(processor.openSessions) open sessions, RSS +\((after - before) >> 20) MiB",
+               String(format: "%.1f bytes/user", perUser), 0)
+        withExtendedLifetime(processor) {}
+    }
+
+    /// `mallopt(M_MMAP_THRESHOLD, 1 MiB)`, as `MALLOC_MMAP_THRESHOLD_=1048576` would: a fixed
+    /// threshold returns freed large buffers (outgrown arrays) to the OS, so resident memory
+    /// shows live state rather than allocator history. `malloc.h` is not in the Glibc module,
+    /// hence the lookup.
+    static func fixMmapThreshold() {
+        #if canImport(Glibc)
+        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+        let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
+        let mmapThreshold: Int32 = -3
+        _ = mallopt(mmapThreshold, 1 << 20)
+        #endif
+    }
+
+    /// Resident memory from /proc/self/statm (pages * page size).
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    // MARK: - Replay
+
+    private func benchReplay() throws {
+        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        let input = workDirectory + "/events.jsonl"
+        var generator = EventLineGenerator(users: max(1, replayEvents / 10), seed: 3, eventsPerVisit: sessionEvents)
+        var text: [UInt8] = []
+        for _ in 0..<replayEvents {
+            text.append(contentsOf: generator.nextLine())
+            text.append(0x0A)
+        }
+        _ = FileManager.default.createFile(atPath: input, contents: Data(text))
+        let replay = JSONLReplay(
+            inputPath: input, outputDirectory: workDirectory + "/out", rules: RetentionRules(), partitions: 1)
+        let summary = try replay.run()
+        report("file replay", "\(summary.linesRead) lines, \(summary.users) users, \(summary.profiles) profiles",
+               String(format: "%.0f events/s", summary.eventsPerSecond), summary.elapsedSeconds)
+    }
+
+    private func report(_ name: String, _ what: String, _ rate: String, _ seconds: Double) {
+        let time = seconds > 0 ? String(format: " in %.3f s", seconds) : ""
+        print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(rate)  (\(what)\(time))")
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}
+
+/// Deterministic synthetic traffic: time moves forward in small random steps; most events
+/// continue a recently active user's visit, the rest come from anyone.
+struct EventLineGenerator {
+    private var rng: SplitMix64
+    private let users: Int
+    private var recent: [Int]
+    private var sequence = 0
+    private(set) var now: Int64 = 1_700_000_000_000
+    private static let types = ["page_view", "click", "page_view", "purchase", "share", "login", "page_view", "like"]
+
+    private let newVisitOdds: UInt64
+
+    init(users: Int, seed: UInt64, eventsPerVisit: Int) {
+        self.users = users
+        self.newVisitOdds = UInt64(max(1, eventsPerVisit))
+        self.rng = SplitMix64(seed: seed)
+        self.recent = Array(repeating: 0, count: min(users, 1024))
+    }
+
+    private mutating func advance() -> (user: Int, type: String, revenue: Int?) {
+        now += Int64(rng.next() % 400)
+        sequence += 1
+        let r = rng.next()
+        let slot = Int(r >> 40) % recent.count
+        let user: Int
+        if (r & 0xFFFF) % newVisitOdds != 0 {
+            user = recent[slot]
+        } else {
+            user = Int(rng.next() % UInt64(users))
+            recent[slot] = user
+        }
+        let type = Self.types[Int(r >> 8) % Self.types.count]
+        return (user, type, type == "purchase" ? Int(r >> 20) % 10_000 : nil)
+    }
+
+    /// The next event as a JSONL line (about 150 bytes).
+    mutating func nextLine() -> [UInt8] {
+        let (user, type, revenue) = advance()
+        var line = "{\"event_id\":\"ev-\(sequence)-\(user)\",\"user_id\":\"u\(user)\",\"type\":\"\(type)\",\"ts\":\(now)"
+        if let revenue { line += ",\"revenue\":\(revenue / 100).\(revenue % 100 / 10)\(revenue % 10)" }
+        line += ",\"channel\":\"app\",\"props\":{\"page\":\"/p/\(sequence % 977)\",\"ref\":null}}"
+        return Array(line.utf8)
+    }
+
+    /// The next event already decoded.
+    mutating func nextEvent() -> ParsedEvent {
+        let (user, _, revenue) = advance()
+        return ParsedEvent(
+            userID: "u\(user)", eventIDHash: UInt64(sequence), kind: .activity, timestamp: now,
+            revenue: revenue.map { Double($0) / 100 } ?? 0)
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+
+/// The `revisit` command: a stream processor for user retention.
+@main
+struct Revisit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revisit",
+        abstract: "Sessions, streaks, tiers, lifecycle stages and churn risk per user, from a Kafka event stream.",
+        subcommands: [
+            ReplayCommand.self,
+            CoreBenchmarks.self,
+            FitCommand.self,
+        ]
+    )
+}

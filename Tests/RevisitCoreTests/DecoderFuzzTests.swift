@@ -1,0 +1,59 @@
+import Testing
+@testable import RevisitCore
+
+@Suite struct DecoderFuzzTests {
+    let decoder = EventDecoder()
+
+    func classify(_ bytes: [UInt8]) -> String {
+        switch decoder.decode(value: bytes) {
+        case .success(let e): "ok \(e.userID) \(e.timestamp) \(e.eventIDHash)"
+        case .failure(let r): r.reason.rawValue
+        }
+    }
+
+    @Test func randomBytesNeverCrashAndClassifyDeterministically() {
+        var rng = SplitMix64(seed: 42)
+        let alphabet = Array("{}[]\":,\\u0123456789abcdefntrlsxe.-+ \t\n".utf8) + [0xC3, 0xA9, 0xFF, 0xED, 0xF0]
+        for _ in 0..<20_000 {
+            let length = Int(rng.next() % 64)
+            let bytes = (0..<length).map { _ in
+                rng.next() % 4 == 0 ? UInt8(truncatingIfNeeded: rng.next()) : alphabet[Int(rng.next() % UInt64(alphabet.count))]
+            }
+            #expect(classify(bytes) == classify(bytes))
+        }
+    }
+
+    @Test func mutationsOfValidEventsNeverCrash() {
+        var rng = SplitMix64(seed: 7)
+        let seeds = [
+            TestSupport.event("u1", 1_710_000_000_000, tz: "Europe/Paris", revenue: 12.5),
+            Array(#"{"event_id":"é\u00e9","user_id":"u\ud83d\ude00","type":"campaign_touch","ts":"2024-03-10T07:30:00.5-05:00","campaign":"c","props":{"a":[1,{"b":null}]}}"#.utf8),
+        ]
+        var accepted = 0
+        for round in 0..<20_000 {
+            var bytes = seeds[round % seeds.count]
+            for _ in 0..<(1 + Int(rng.next() % 4)) {
+                guard !bytes.isEmpty else { break }
+                let i = Int(rng.next() % UInt64(bytes.count))
+                switch rng.next() % 4 {
+                case 0: bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: bytes.remove(at: i)
+                case 2: bytes.insert(bytes[Int(rng.next() % UInt64(bytes.count))], at: i)
+                default: bytes.removeSubrange(i..<min(bytes.count, i + Int(rng.next() % 8)))
+                }
+            }
+            let first = classify(bytes)
+            #expect(first == classify(bytes))
+            if first.hasPrefix("ok") { accepted += 1 }
+        }
+        #expect(accepted > 0)
+    }
+
+    @Test func deepNestingDoesNotExhaustTheStack() {
+        let depth = 30_000
+        let text = "{\"props\":" + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"
+        #expect(classify(Array(text.utf8)) == "missing_field")
+        let unbalanced = "{\"props\":" + String(repeating: "[", count: depth) + "}"
+        #expect(classify(Array(unbalanced.utf8)) == "not_json")
+    }
+}

@@ -1,0 +1,129 @@
+import Testing
+@testable import RevisitCore
+
+/// SPEC 2.1 equivalence: arrival order within the allowed lateness, partition count and a
+/// snapshot/restore in the middle change nothing in any user's records.
+@Suite struct EquivalenceTests {
+    typealias S = TestSupport
+
+    struct Input {
+        var lines: [[UInt8]]
+        var users: [String]
+        var timestamps: [Int64]
+    }
+
+    /// Random traffic: unique timestamps, bursts (sessions), duplicates, touches, forgets,
+    /// zones, long silences.
+    static func generate(seed: UInt64, events: Int = 1500, users: Int = 25) -> Input {
+        var rng = SplitMix64(seed: seed)
+        var t = S.t("2024-01-01T00:00:00Z")
+        var input = Input(lines: [], users: [], timestamps: [])
+        let zones = ["America/New_York", "Europe/Paris", "Asia/Tokyo", "UTC"]
+        var lastID: [String: String] = [:]
+        for i in 0..<events {
+            // Mostly minutes apart, sometimes days or months of silence.
+            let r = rng.next() % 100
+            let span: UInt64 = r < 85 ? 1_800_000 : r < 99 ? 3 * 86_400_000 : 120 * 86_400_000
+            t += Int64(rng.next() % span) + 1
+            let user = "user\(rng.next() % UInt64(users))"
+            let kind = rng.next() % 100
+            let line: [UInt8]
+            if kind < 3 {
+                line = S.event(user, t, type: "campaign_touch", id: "t\(i)", campaign: "c\(rng.next() % 3)", variant: rng.next() % 2 == 0 ? "control" : "a")
+            } else if kind < 4 {
+                line = S.event(user, t, type: "forget", id: "f\(i)")
+            } else {
+                let duplicate = kind < 10 ? lastID[user] : nil
+                let id = duplicate ?? "e\(i)"
+                lastID[user] = id
+                line = S.event(user, t, id: id, tz: rng.next() % 5 == 0 ? zones[Int(rng.next() % 4)] : nil,
+                               revenue: rng.next() % 4 == 0 ? Double(rng.next() % 100) * 0.25 : nil)
+            }
+            input.lines.append(line)
+            input.users.append(user)
+            input.timestamps.append(t)
+        }
+        return input
+    }
+
+    /// Records per user, encoded, in emission order.
+    static func perUser(_ out: [OutputRecord]) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for record in out {
+            guard let user = record.userID else { continue }
+            result[user, default: []].append(String(decoding: OutputEncoder.encode(record), as: UTF8.self))
+        }
+        return result
+    }
+
+    static func run(_ input: Input, order: [Int], partitions: Int, cutAt: Int? = nil, rules: RetentionRules) -> [OutputRecord] {
+        var processors = (0..<partitions).map { _ in try! PartitionProcessor(rules: rules, wallClock: S.wallClock) }
+        var out: [OutputRecord] = []
+        for (n, i) in order.enumerated() {
+            if n == cutAt {
+                for p in 0..<partitions {
+                    out += processors[p].takeOutputs()
+                    processors[p] = try! PartitionProcessor(snapshot: processors[p].exportSnapshot(), rules: rules)
+                }
+            }
+            var h = FNV1a()
+            h.combine(input.users[i])
+            let p = Int(h.value % UInt64(partitions))
+            processors[p].process(value: input.lines[i], key: Array(input.users[i].utf8), source: SourcePosition(topic: "t", partition: Int32(p), offset: Int64(n)))
+            out += processors[p].takeOutputs()
+        }
+        let end = input.timestamps.max()!
+        for p in 0..<partitions {
+            processors[p].finish(at: end)
+            out += processors[p].takeOutputs()
+        }
+        #expect(S.deadLetters(out).count == 0)
+        return out
+    }
+
+    /// Equality that reports only the first differing record instead of everything.
+    static func same(_ a: [String: [String]], _ b: [String: [String]]) -> Bool {
+        for user in Set(a.keys).union(b.keys).sorted() {
+            let x = a[user] ?? [], y = b[user] ?? []
+            guard x != y else { continue }
+            let i = (0..<min(x.count, y.count)).first { x[$0] != y[$0] } ?? min(x.count, y.count)
+            Issue.record("\(user) differs at record \(i) of \(x.count)/\(y.count):\n\(i < x.count ? x[i] : "-")\n\(i < y.count ? y[i] : "-")")
+            return false
+        }
+        return true
+    }
+
+    static func shuffledWithinLateness(_ input: Input, seed: UInt64, lateness: Int64) -> [Int] {
+        var rng = SplitMix64(seed: seed)
+        let keys = input.timestamps.map { $0 + Int64(rng.next() % UInt64(lateness)) }
+        return input.timestamps.indices.sorted { (keys[$0], $0) < (keys[$1], $1) }
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func shuffledPartitionedAndRestoredRunsAgree(seed: UInt64) {
+        for perUserZones in [false, true] {
+            let rules = S.rules { $0.perUserTimezone = perUserZones }
+            let input = Self.generate(seed: seed)
+            let inOrder = Array(input.lines.indices)
+            let baseline = Self.perUser(Self.run(input, order: inOrder, partitions: 1, rules: rules))
+            #expect(baseline.values.map(\.count).reduce(0, +) > input.lines.count / 4)
+
+            let shuffled = Self.shuffledWithinLateness(input, seed: seed &+ 100, lateness: rules.allowedLateness.milliseconds)
+            #expect(Self.same(Self.perUser(Self.run(input, order: shuffled, partitions: 1, rules: rules)), baseline))
+            for partitions in [2, 5, 8] {
+                #expect(Self.same(Self.perUser(Self.run(input, order: shuffled, partitions: partitions, rules: rules)), baseline))
+            }
+            for cut in [1, input.lines.count / 3, input.lines.count - 1] {
+                #expect(Self.same(Self.perUser(Self.run(input, order: shuffled, partitions: 3, cutAt: cut, rules: rules)), baseline))
+            }
+        }
+    }
+
+    @Test func repeatedRunsAreByteIdentical() {
+        let input = Self.generate(seed: 9)
+        let rules = RetentionRules()
+        let a = Self.run(input, order: Array(input.lines.indices), partitions: 4, rules: rules)
+        let b = Self.run(input, order: Array(input.lines.indices), partitions: 4, rules: rules)
+        #expect(a.map { OutputEncoder.encode($0) } == b.map { OutputEncoder.encode($0) })
+    }
+}

@@ -1,0 +1,66 @@
+import Testing
+@testable import RevisitCore
+
+@Suite struct OutputEncoderTests {
+    typealias S = TestSupport
+
+    func text(_ record: OutputRecord) -> String { String(decoding: OutputEncoder.encode(record), as: UTF8.self) }
+
+    @Test func profileLayout() throws {
+        let t0 = S.t("2024-01-10T10:00:00Z")
+        let out = S.run([S.event("u\"1", t0, revenue: 1.5), S.event("u\"1", t0 + 90_500)])
+        let p = try #require(S.finalProfile(out, "u\"1"))
+        #expect(text(.profile(p)) == """
+            {"user_id":"u\\"1","as_of":"2024-01-10","first_seen":"2024-01-10T10:00:00.000Z",\
+            "last_seen":"2024-01-10T10:01:30.500Z","first_visit_day":"2024-01-10","last_visit_day":"2024-01-10",\
+            "events_total":2,"sessions_total":1,"visit_days_total":1,"avg_session_seconds":90.5,\
+            "last_session":{"start":"2024-01-10T10:00:00.000Z","end":"2024-01-10T10:01:30.500Z","events":2,"duration_s":90.5},\
+            "current_streak":1,"longest_streak":1,"vd_7":1,"vd_28":1,"vd_30":1,"vd_90":1,"segment":"medium",\
+            "lifecycle":"new","p_alive":0.909091,"churn_risk":0.090909,"revenue_total":1.5,"recalls_total":0,\
+            "last_campaign":null,"schema_version":1}
+            """)
+    }
+
+    @Test func tombstoneAndSession() {
+        #expect(text(.tombstone(userID: "a", at: 0)) == #"{"user_id":"a","tombstone":true}"#)
+        let s = SessionRecord(userID: "a", start: 0, end: 1500, events: 3, revenue: 0.1 + 0.2, closedAt: 1_801_500)
+        #expect(text(.session(s)) == #"{"user_id":"a","start":"1970-01-01T00:00:00.000Z","end":"1970-01-01T00:00:01.500Z","duration_s":1.5,"events":3,"revenue":0.3,"closed_at":"1970-01-01T00:30:01.500Z","schema_version":1}"#)
+    }
+
+    @Test func alertIDIsStableAndHex() {
+        let a = AlertRecord.id(userID: "u", type: .dormant, at: 1_700_000_000_000)
+        #expect(a == AlertRecord.id(userID: "u", type: .dormant, at: 1_700_000_000_000))
+        #expect(a != AlertRecord.id(userID: "u", type: .churned, at: 1_700_000_000_000))
+        #expect(a != AlertRecord.id(userID: "u", type: .dormant, at: 1_700_000_000_001))
+        #expect(OutputEncoder.alertIDText(a).count == 16)
+        #expect(OutputEncoder.alertIDText(0xAB) == "00000000000000ab")
+    }
+
+    @Test func deadLetterKeepsTheOriginalLine() {
+        let d = DeadLetterRecord(
+            reason: .notJSON, detail: "x", source: SourcePosition(topic: "f.jsonl", partition: nil, offset: 7),
+            key: nil, value: [0x7B, 0x22, 0xFF, 0x0A])
+        #expect(text(.deadLetter(d)) == #"{"error":"not_json","detail":"x","source":"f.jsonl:7","key":null,"value":"{\"\#u{FFFD}\n"}"#)
+    }
+
+    @Test func decimals() {
+        func d(_ x: Double, _ places: Int = 6) -> String {
+            var out: [UInt8] = []
+            JSONText.appendDecimal(x, places: places, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        #expect(d(0) == "0")
+        #expect(d(3) == "3")
+        #expect(d(0.1 + 0.2) == "0.3")
+        #expect(d(-2.5) == "-2.5")
+        #expect(d(0.0000004) == "0")
+        #expect(d(1.23456789) == "1.234568")
+        #expect(d(90.5, 3) == "90.5")
+        #expect(d(.nan) == "null")
+    }
+
+    @Test func timestampsBeforeEpochAndAtDayEnds() {
+        #expect(EventTime.format(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(EventTime.format(S.t("2024-02-29T23:59:59.999+00:00")) == "2024-02-29T23:59:59.999Z")
+    }
+}

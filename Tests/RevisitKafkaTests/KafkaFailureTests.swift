@@ -1,0 +1,103 @@
+import Foundation
+import RevisitKafka
+import Testing
+
+@Suite("Outages, injected errors and bad configuration", .serialized)
+struct KafkaFailureTests {
+    @Test("A broker down for several seconds mid-stream: producer and consumer recover, nothing lost or doubled")
+    func brokerOutage() throws {
+        let support = try KafkaTestSupport(topics: ["outage": 4])
+        let producer = try support.producer()
+        let consumer = try support.consumer(group: "outage")
+        try consumer.subscribe(["outage"])
+        try KafkaTestSupport.produceSequenced(producer, topic: "outage", count: 5_000, keys: 50)
+
+        var seen: [Int] = []
+        func drain(until count: Int, seconds: TimeInterval) throws {
+            let deadline = Date().addingTimeInterval(seconds)
+            while seen.count < count, Date() < deadline {
+                seen += try consumer.poll(timeoutMilliseconds: 50).messages.map { KafkaTestSupport.eventIndex(of: $0.value) }
+                _ = producer.poll()
+            }
+        }
+        try drain(until: 2_500, seconds: 30)
+
+        try support.cluster.setBrokerDown(1)
+        // Produce while the broker is away: messages wait in the producer's queue.
+        for index in 5_000..<10_000 {
+            try producer.send(OutgoingMessage(topic: "outage", key: Array("user-\(index % 50)".utf8),
+                                              value: KafkaTestSupport.sequencedValue(index, keys: 50)))
+        }
+        let downUntil = Date().addingTimeInterval(4)
+        var errorsDuringOutage = 0
+        while Date() < downUntil {
+            let batch = try consumer.poll(timeoutMilliseconds: 100)
+            seen += batch.messages.map { KafkaTestSupport.eventIndex(of: $0.value) }
+            errorsDuringOutage += batch.errors.count
+            _ = producer.poll()
+        }
+        try support.cluster.setBrokerUp(1)
+
+        let reports = try producer.flush(timeoutMilliseconds: 60_000)
+        #expect(reports.allSatisfy { $0.isDelivered })
+        try drain(until: 10_000, seconds: 60)
+        #expect(seen.count == 10_000)
+        #expect(Set(seen) == Set(0..<10_000))
+        #expect(errorsDuringOutage > 0, "the outage should have been visible as passing errors")
+    }
+
+    @Test("Injected produce and fetch errors are retried: every message arrives once")
+    func injectedRequestErrorsAreRetried() throws {
+        let support = try KafkaTestSupport(topics: ["flaky": 2])
+        support.cluster.failNextRequests(.produce, with: [
+            KafkaErrorCode(rawValue: 7), // REQUEST_TIMED_OUT
+            KafkaErrorCode(rawValue: 6), // NOT_LEADER_FOR_PARTITION
+            KafkaErrorCode(rawValue: 19), // NOT_ENOUGH_REPLICAS
+        ])
+        support.cluster.failNextRequests(.fetch, with: [KafkaErrorCode(rawValue: 6), KafkaErrorCode(rawValue: 6)])
+        let reports = try KafkaTestSupport.produceSequenced(try support.producer(), topic: "flaky", count: 2_000, keys: 20)
+        #expect(reports.count == 2_000)
+        #expect(reports.allSatisfy { $0.isDelivered })
+
+        let consumer = try support.consumer(group: nil)
+        try consumer.assign((0..<2).map { TopicPartitionOffset(TopicPartition("flaky", Int32($0)), offset: TopicPartitionOffset.beginning) })
+        var seen: [Int] = []
+        let deadline = Date().addingTimeInterval(30)
+        while seen.count < 2_000, Date() < deadline {
+            seen += try consumer.poll(timeoutMilliseconds: 50).messages.map { KafkaTestSupport.eventIndex(of: $0.value) }
+        }
+        #expect(seen.count == 2_000)
+        #expect(Set(seen).count == 2_000)
+    }
+
+    @Test("An unknown property fails fast with librdkafka's own message")
+    func unknownPropertyFailsFast() throws {
+        let kafka = KafkaConfiguration(brokers: "localhost:1", properties: ["no.such.property": "1"])
+        let error = #expect(throws: KafkaError.self) { try KafkaProducer(configuration: KafkaProducerConfiguration(kafka: kafka)) }
+        #expect(error?.kind == .configuration)
+        #expect(error?.description.contains("No such configuration property: \"no.such.property\"") == true)
+        #expect(error?.isFatal == true)
+    }
+
+    @Test("A wrong value fails fast, naming the property")
+    func wrongValueFailsFast() throws {
+        let kafka = KafkaConfiguration(brokers: "localhost:1", properties: ["session.timeout.ms": "soon"])
+        let error = #expect(throws: KafkaError.self) { try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: kafka, groupID: "g")) }
+        #expect(error?.description.contains("session.timeout.ms") == true)
+        #expect(error?.description.contains("Invalid value") == true)
+    }
+
+    @Test("Secret values never appear in errors or redacted listings")
+    func secretsAreRedacted() throws {
+        let kafka = KafkaConfiguration(brokers: "localhost:1", properties: [
+            "security.protocol": "SASL_PLAINTEXT", "sasl.mechanisms": "NOT-A-MECHANISM", "sasl.password": "hunter2-secret",
+        ])
+        let error = #expect(throws: KafkaError.self) { try KafkaProducer(configuration: KafkaProducerConfiguration(kafka: kafka)) }
+        #expect(error?.description.contains("hunter2") == false)
+        #expect(kafka.redactedProperties["sasl.password"] == "[redacted]")
+        #expect(kafka.redactedProperties["security.protocol"] == "SASL_PLAINTEXT")
+        #expect(KafkaConfiguration.isSecret("ssl.key.password"))
+        #expect(KafkaConfiguration.isSecret("sasl.oauthbearer.client.secret"))
+        #expect(!KafkaConfiguration.isSecret("bootstrap.servers"))
+    }
+}
