@@ -90,6 +90,17 @@ public final class KafkaConsumer {
     /// - Throws: only a fatal error of the client; passing errors (a broker down) come back in
     ///   ``ConsumerBatch/errors`` while librdkafka reconnects on its own.
     public func poll(maxMessages: Int = 10_000, timeoutMilliseconds: Int32 = 100) throws(KafkaError) -> ConsumerBatch {
+        var batch = ConsumerBatch()
+        try poll(into: &batch, maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds)
+        return batch
+    }
+
+    /// Like ``poll(maxMessages:timeoutMilliseconds:)``, but refills `batch` in place, keeping
+    /// its arrays' capacity: a consume loop that reuses one batch allocates no batch storage.
+    public func poll(into batch: inout ConsumerBatch, maxMessages: Int = 10_000, timeoutMilliseconds: Int32 = 100) throws(KafkaError) {
+        batch.rebalances.removeAll(keepingCapacity: true)
+        batch.messages.removeAll(keepingCapacity: true)
+        batch.errors.removeAll(keepingCapacity: true)
         try releaseRevokedPartitions()
         if batchBuffer.count < maxMessages {
             batchBuffer = Array(repeating: nil, count: maxMessages)
@@ -97,8 +108,7 @@ public final class KafkaConsumer {
         let received = batchBuffer.withUnsafeMutableBufferPointer { buffer in
             rd_kafka_consume_batch_queue(queue, Int32(timeoutMilliseconds), buffer.baseAddress, maxMessages)
         }
-        var batch = ConsumerBatch()
-        batch.rebalances = takeRebalances()
+        batch.rebalances += takeRebalances()
         batch.messages.reserveCapacity(max(received, 0))
         for index in 0..<max(received, 0) {
             guard let message = batchBuffer[index] else { continue }
@@ -111,7 +121,6 @@ public final class KafkaConsumer {
         batch.errors += client.events.errors
         client.events.errors.removeAll(keepingCapacity: true)
         if let fatal = client.fatalError() { throw fatal }
-        return batch
     }
 
     private func convert(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumedMessage? {
@@ -316,6 +325,8 @@ public struct ConsumerBatch: Sendable {
     public var messages: [ConsumedMessage] = []
     /// Passing errors (broker down, partition errors); librdkafka keeps retrying.
     public var errors: [KafkaError] = []
+
+    public init() {}
 }
 
 // MARK: - Rebalance callback

@@ -11,6 +11,7 @@ import Logging
 public final class KafkaProducer {
     private let client: RdKafkaClient
     private var topics: [String: OpaquePointer] = [:]
+    private var lastTopic: (name: String, handle: OpaquePointer)?
     private var nextMessageID: UInt64 = 1
 
     public let configuration: KafkaProducerConfiguration
@@ -99,9 +100,14 @@ public final class KafkaProducer {
     }
 
     private func topicHandle(_ name: String) -> OpaquePointer {
-        if let topic = topics[name] { return topic }
-        let topic = rd_kafka_topic_new(client.handle, name, nil)!
-        topics[name] = topic
+        // Most sends go to the topic of the previous one: skip hashing the name then.
+        if let last = lastTopic, last.name == name { return last.handle }
+        let topic = topics[name] ?? {
+            let handle = rd_kafka_topic_new(client.handle, name, nil)!
+            topics[name] = handle
+            return handle
+        }()
+        lastTopic = (name, topic)
         return topic
     }
 
@@ -167,13 +173,7 @@ private func rdKafkaDelivery(handle: OpaquePointer?, message: UnsafePointer<rd_k
     let events = Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue()
     let record = message.pointee
     let topic = events.topicName(record.rkt)
-    let messageID = UInt64(UInt(bitPattern: record._private))
-    var error: KafkaError?
-    if record.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-        error = KafkaError(
-            kind: .delivery, code: KafkaErrorCode(record.err), reason: "deliver message: \(KafkaErrorCode(record.err).message)",
-            topic: topic, partition: record.partition)
-    }
     events.deliveryReports.append(DeliveryReport(
-        messageID: messageID, topicPartition: TopicPartition(topic, record.partition), offset: record.offset, error: error))
+        messageID: UInt64(UInt(bitPattern: record._private)), topicPartition: TopicPartition(topic, record.partition),
+        offset: record.offset, code: KafkaErrorCode(record.err)))
 }

@@ -14,8 +14,9 @@ public struct KafkaProducerConfiguration: Sendable {
     /// `linger.ms`: how long a batch waits to fill up.
     public var lingerMilliseconds = 5
     /// `queue.buffering.max.messages`: messages waiting for delivery before `send` reports
-    /// ``KafkaError/Kind/queueFull`` (the caller's signal to apply backpressure).
-    public var maxQueuedMessages = 500_000
+    /// ``KafkaError/Kind/queueFull`` (the caller's signal to apply backpressure). A larger
+    /// queue measured slower here: more memory in flight, no more batching.
+    public var maxQueuedMessages = 100_000
     /// `message.timeout.ms`: how long librdkafka retries a message before reporting it failed.
     public var deliveryTimeoutMilliseconds = 300_000
 

@@ -110,10 +110,14 @@ final class ClientEvents {
         return Unmanaged<ClientEvents>.fromOpaque(opaque).takeUnretainedValue()
     }
 
+    private var lastTopic: (handle: OpaquePointer, name: String)?
+
     func topicName(_ topic: OpaquePointer) -> String {
-        if let name = topicNames[topic] { return name }
-        let name = String(cString: rd_kafka_topic_name(topic))
+        // Consecutive messages mostly share a topic: skip the dictionary then.
+        if let lastTopic, lastTopic.handle == topic { return lastTopic.name }
+        let name = topicNames[topic] ?? String(cString: rd_kafka_topic_name(topic))
         topicNames[topic] = name
+        lastTopic = (topic, name)
         return name
     }
 }

@@ -10,6 +10,12 @@ struct Revisit: ParsableCommand {
             ReplayCommand.self,
             CoreBenchmarks.self,
             FitCommand.self,
+            BrokerCommand.self,
+            ProduceCommand.self,
+            TailCommand.self,
+            TopicsCommand.self,
+            BenchCommand.self,
+            GenerateCommand.self,
         ]
     )
 }

@@ -148,3 +148,19 @@ import Testing
         #expect(r.detail.contains("`ts`"))
     }
 }
+
+@Suite struct EventSizeLimitTests {
+    @Test func maxEventBytesIsInclusive() {
+        let decoder = EventDecoder(maxEventBytes: 100)
+        let head = #"{"event_id":"e","user_id":"u","type":"t","ts":1710000000000,"props":{"p":""#
+        let exact = head + String(repeating: "x", count: 100 - head.utf8.count - 3) + "\"}}"
+        #expect(exact.utf8.count == 100)
+        #expect((try? decoder.decode(value: Array(exact.utf8)).get()) != nil)
+        let over = head + String(repeating: "x", count: 100 - head.utf8.count - 2) + "\"}}"
+        guard case .failure(let r) = decoder.decode(value: Array(over.utf8)) else {
+            Issue.record("accepted")
+            return
+        }
+        #expect(r.reason == .tooLarge)
+    }
+}

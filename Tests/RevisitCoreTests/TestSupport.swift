@@ -8,8 +8,6 @@ enum TestSupport {
         return v
     }
 
-    nonisolated(unsafe) private static var counter = 0
-
     /// A JSON event line.
     static func event(
         _ user: String, _ ts: Int64, type: String = "page_view", id: String? = nil, tz: String? = nil,

@@ -48,8 +48,9 @@ struct OpenSessionTable: Sendable {
     }
 
     func contains(_ index: UInt32, eventID: UInt64) -> Bool {
-        if let set = largeSets[index] { return set.contains(eventID) }
-        return sessions[Int(index)].eventIDs.contains(eventID)
+        let ids = sessions[Int(index)].eventIDs
+        if ids.count <= Self.linearScanLimit { return ids.contains(eventID) }
+        return largeSets[index]?.contains(eventID) ?? ids.contains(eventID)
     }
 
     mutating func extend(_ index: UInt32, at ts: Int64, eventID: UInt64, revenue: Double) {

@@ -151,7 +151,7 @@ struct RetentionOperators: Sendable {
     /// Fires one timer; stale entries (superseded or of erased users) do nothing.
     mutating func fire(_ timer: UserTimer, kind: TimerQueues.Kind) {
         let s = Int(timer.slot)
-        guard users.isLive[s] else { return }
+        guard users.isLive(s) else { return }
         let u = users.states[s]
         switch kind {
         case .sessionClose, .sessionReschedule:
@@ -180,7 +180,7 @@ struct RetentionOperators: Sendable {
         users.states[s].openSession = 0
         sessions.release(index)
         outputs.append(.session(SessionRecord(
-            userID: users.ids[s], start: session.start, end: session.end,
+            userID: users.id(s), start: session.start, end: session.end,
             events: Int(session.events), revenue: session.revenue, closedAt: instant)))
         outputs.append(.profile(profile(slot, at: instant, cause: .sessionClosed)))
     }
@@ -245,7 +245,7 @@ struct RetentionOperators: Sendable {
     private mutating func emitAlert(
         _ type: AlertType, slot: UInt32, at instant: Int64, status: DayStatus, details: AlertDetails
     ) {
-        let user = users.ids[Int(slot)]
+        let user = users.id(Int(slot))
         outputs.append(.alert(AlertRecord(
             alertID: AlertRecord.id(userID: user, type: type, at: instant), userID: user, type: type,
             at: instant, segment: status.segment, lifecycle: status.lifecycle,
@@ -269,7 +269,7 @@ struct RetentionOperators: Sendable {
         }
         let campaign = u.touchCampaign == 0 ? nil : campaigns[u.touchCampaign - 1]
         return ProfileRecord(
-            userID: users.ids[s], instant: instant, cause: cause, asOf: day,
+            userID: users.id(s), instant: instant, cause: cause, asOf: day,
             firstSeen: u.firstSeen, lastSeen: u.lastSeen,
             firstVisitDay: Int64(u.firstVisitDay), lastVisitDay: Int64(u.lastVisitDay),
             eventsTotal: Int(u.eventsTotal), sessionsTotal: sessionsTotal, visitDaysTotal: Int(u.visitDaysTotal),
@@ -284,7 +284,7 @@ struct RetentionOperators: Sendable {
 
     /// Every user's profile as of `instant`, in slot order (end of a replay).
     mutating func emitAllProfiles(at instant: Int64) {
-        for slot in 0..<users.slotCount where users.isLive[slot] && users.states[slot].hasActivity {
+        for slot in 0..<users.slotCount where users.isLive(slot) && users.states[slot].hasActivity {
             outputs.append(.profile(profile(UInt32(slot), at: instant, cause: .endOfInput)))
         }
     }

@@ -5,9 +5,8 @@
 /// they are. The index holds 4 bytes per bucket (slot + 1), which keeps the cost per user at
 /// rest to the id, the state and a few bytes of index.
 struct UserTable: Sendable {
-    private(set) var ids: [String] = []
+    /// User states by slot; a free slot has an empty `id`.
     var states: [UserState] = []
-    private(set) var isLive: [Bool] = []
     private(set) var freeSlots: [UInt32] = []
     private var buckets: [UInt32] = Array(repeating: 0, count: 16)
     private(set) var count = 0
@@ -51,10 +50,18 @@ struct UserTable: Sendable {
         while true {
             let entry = buckets[b]
             if entry == 0 { return nil }
-            if ids[Int(entry - 1)] == id { return entry - 1 }
+            if states[Int(entry - 1)].id == id { return entry - 1 }
             b = (b + 1) & mask
         }
     }
+
+    /// The id of a slot.
+    @inline(__always)
+    func id(_ slot: Int) -> String { states[slot].id }
+
+    /// Whether a slot holds a user.
+    @inline(__always)
+    func isLive(_ slot: Int) -> Bool { !states[slot].id.isEmpty }
 
     /// The slot of a user, inserting a fresh state when absent.
     mutating func slotInserting(_ id: String) -> (slot: UInt32, inserted: Bool) {
@@ -63,20 +70,18 @@ struct UserTable: Sendable {
         while true {
             let entry = buckets[b]
             if entry == 0 { break }
-            if ids[Int(entry - 1)] == id { return (entry - 1, false) }
+            if states[Int(entry - 1)].id == id { return (entry - 1, false) }
             b = (b + 1) & mask
         }
         let slot: UInt32
+        var fresh = UserState()
+        fresh.id = id
         if let free = freeSlots.popLast() {
             slot = free
-            ids[Int(slot)] = id
-            states[Int(slot)] = UserState()
-            isLive[Int(slot)] = true
+            states[Int(slot)] = fresh
         } else {
-            slot = UInt32(ids.count)
-            ids.append(id)
-            states.append(UserState())
-            isLive.append(true)
+            slot = UInt32(states.count)
+            states.append(fresh)
         }
         buckets[b] = slot + 1
         count += 1
@@ -86,7 +91,7 @@ struct UserTable: Sendable {
 
     /// Removes a user; its slot is reused by the next new user.
     mutating func remove(_ slot: UInt32) {
-        let id = ids[Int(slot)]
+        let id = states[Int(slot)].id
         let mask = buckets.count - 1
         var i = Self.hash(id) & mask
         while buckets[i] != slot + 1 { i = (i + 1) & mask }
@@ -96,7 +101,7 @@ struct UserTable: Sendable {
             j = (j + 1) & mask
             let entry = buckets[j]
             if entry == 0 { break }
-            let home = Self.hash(ids[Int(entry - 1)]) & mask
+            let home = Self.hash(states[Int(entry - 1)].id) & mask
             let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
             if !between {
                 buckets[i] = entry
@@ -104,9 +109,7 @@ struct UserTable: Sendable {
             }
         }
         buckets[i] = 0
-        ids[Int(slot)] = ""
         states[Int(slot)] = UserState()
-        isLive[Int(slot)] = false
         freeSlots.append(slot)
         count -= 1
     }
@@ -115,7 +118,7 @@ struct UserTable: Sendable {
         var fresh = [UInt32](repeating: 0, count: buckets.count * 2)
         let mask = fresh.count - 1
         for entry in buckets where entry != 0 {
-            var b = Self.hash(ids[Int(entry - 1)]) & mask
+            var b = Self.hash(states[Int(entry - 1)].id) & mask
             while fresh[b] != 0 { b = (b + 1) & mask }
             fresh[b] = entry
         }
@@ -125,29 +128,23 @@ struct UserTable: Sendable {
     // MARK: - Snapshot support
 
     /// Number of slots, live or free.
-    var slotCount: Int { ids.count }
+    var slotCount: Int { states.count }
 
     /// Rebuilds a table from slots as exported (empty id = free slot), in slot order.
     init(slots: [(id: String, state: UserState)?], freeSlots: [UInt32]) {
         for entry in slots {
-            if let entry {
-                ids.append(entry.id)
-                states.append(entry.state)
-                isLive.append(true)
-                count += 1
-            } else {
-                ids.append("")
-                states.append(UserState())
-                isLive.append(false)
-            }
+            var state = entry?.state ?? UserState()
+            state.id = entry?.id ?? ""
+            states.append(state)
+            if entry != nil { count += 1 }
         }
         self.freeSlots = freeSlots
         var capacity = 16
         while count * 4 >= capacity * 3 { capacity *= 2 }
         buckets = [UInt32](repeating: 0, count: capacity)
         let mask = capacity - 1
-        for slot in 0..<ids.count where isLive[slot] {
-            var b = Self.hash(ids[slot]) & mask
+        for slot in 0..<states.count where isLive(slot) {
+            var b = Self.hash(states[slot].id) & mask
             while buckets[b] != 0 { b = (b + 1) & mask }
             buckets[b] = UInt32(slot + 1)
         }

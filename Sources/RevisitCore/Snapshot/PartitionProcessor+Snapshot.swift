@@ -44,9 +44,9 @@ extension PartitionProcessor {
         let users = operators.users
         w.unsigned(users.slotCount)
         for slot in 0..<users.slotCount {
-            w.bool(users.isLive[slot])
-            guard users.isLive[slot] else { continue }
-            w.string(users.ids[slot])
+            w.bool(users.isLive(slot))
+            guard users.isLive(slot) else { continue }
+            w.string(users.id(slot))
             Self.write(users.states[slot], to: &w)
         }
         w.unsigned(users.freeSlots.count)

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Dispatch
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,6 +42,12 @@ struct CoreBenchmarks: ParsableCommand {
     @Option(help: "Mean events per visit in generated traffic.")
     var sessionEvents = 8
 
+    @Option(help: "Threads for the operators benchmark: users split into that many partitions, one processor each.")
+    var threads = 1
+
+    @Option(help: "Event-time density of generated traffic: events per day over all users.")
+    var eventsPerDay = 5_000_000
+
     @Flag(help: "Keep glibc's sliding mmap threshold (freed large arrays may stay resident).")
     var defaultMalloc = false
 
@@ -60,7 +68,7 @@ struct CoreBenchmarks: ParsableCommand {
     // MARK: - Decode
 
     private func benchDecode() {
-        var generator = EventLineGenerator(users: 1_000_000, seed: 1, eventsPerVisit: sessionEvents)
+        var generator = EventLineGenerator(users: 1_000_000, seed: 1, eventsPerVisit: sessionEvents, eventsPerDay: eventsPerDay)
         let distinct = 100_000
         var buffer: [UInt8] = []
         var offsets: [Int] = [0]
@@ -91,8 +99,9 @@ struct CoreBenchmarks: ParsableCommand {
     // MARK: - Operators
 
     private func benchOperators() throws {
+        if threads > 1 { return benchOperatorsParallel() }
         var processor = try PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
-        var generator = EventLineGenerator(users: users, seed: 2, eventsPerVisit: sessionEvents)
+        var generator = EventLineGenerator(users: users, seed: 2, eventsPerVisit: sessionEvents, eventsPerDay: eventsPerDay)
         // Every user gets state first (untimed), so the timed traffic runs against `users` users.
         let warmUpStep: Int64 = 86_400_000 / Int64(max(1, users))
         for i in 0..<users {
@@ -115,11 +124,68 @@ struct CoreBenchmarks: ParsableCommand {
             }.seconds
             done += batch.count
         }
-        seconds += clock.measure {
+        report("operators", "\(events) events, \(processor.userCount) users, \(outputs) records, ~\(sessionEvents) events/visit, \(eventsPerDay) events/day",
+               String(format: "%.0f events/s", Double(events) / seconds), seconds)
+        // The end of a replay (every user's final profile) is reported on its own.
+        var finals = 0
+        let finish = clock.measure {
             processor.finish(at: generator.now)
-            outputs += processor.discardOutputs()
+            finals = processor.discardOutputs()
         }.seconds
-        report("operators", "\(events) events, \(processor.userCount) users, \(outputs) records, ~\(sessionEvents) events/visit",
+        report("end of input", "\(finals) records", String(format: "%.0f profiles/s", Double(finals) / finish), finish)
+    }
+
+    /// The operators benchmark with users split into `threads` partitions processed on as
+    /// many threads, as the runtime runs one task per input partition. Timing starts once
+    /// every thread has warmed up its users.
+    private func benchOperatorsParallel() {
+        let n = threads
+        var generator = EventLineGenerator(users: users, seed: 2, eventsPerVisit: sessionEvents, eventsPerDay: eventsPerDay)
+        let warmUpStep: Int64 = 86_400_000 / Int64(max(1, users))
+        var warmUps = [[ParsedEvent]](repeating: [], count: n)
+        for i in 0..<users {
+            warmUps[i % n].append(ParsedEvent(
+                userID: "u\(i)", eventIDHash: UInt64(i), kind: .activity,
+                timestamp: generator.now - 86_400_000 + Int64(i) * warmUpStep))
+        }
+        var parts = [[ParsedEvent]](repeating: [], count: n)
+        for _ in 0..<events {
+            let (user, event) = generator.nextIndexedEvent()
+            parts[user % n].append(event)
+        }
+        let ready = DispatchGroup()
+        let done = DispatchGroup()
+        let go = DispatchSemaphore(value: 0)
+        let records = Mutex(0)
+        for p in 0..<n {
+            let warmUp = warmUps[p], timed = parts[p]
+            ready.enter()
+            done.enter()
+            Thread {
+                var processor = try! PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
+                for (i, event) in warmUp.enumerated() {
+                    processor.process(event: event)
+                    if i & 0x3FF == 0 { _ = processor.discardOutputs() }
+                }
+                _ = processor.discardOutputs()
+                ready.leave()
+                go.wait()
+                var outputs = 0
+                for (i, event) in timed.enumerated() {
+                    processor.process(event: event)
+                    if i & 0xFFFF == 0 { outputs += processor.discardOutputs() }
+                }
+                outputs += processor.discardOutputs()
+                records.withLock { $0 += outputs }
+                done.leave()
+            }.start()
+        }
+        ready.wait()
+        let start = ContinuousClock.now
+        for _ in 0..<n { go.signal() }
+        done.wait()
+        let seconds = (ContinuousClock.now - start).seconds
+        report("operators x\(n)", "\(events) events, \(users) users in \(n) partitions, \(records.withLock { $0 }) records",
                String(format: "%.0f events/s", Double(events) / seconds), seconds)
     }
 
@@ -174,7 +240,7 @@ struct CoreBenchmarks: ParsableCommand {
     private func benchReplay() throws {
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         let input = workDirectory + "/events.jsonl"
-        var generator = EventLineGenerator(users: max(1, replayEvents / 10), seed: 3, eventsPerVisit: sessionEvents)
+        var generator = EventLineGenerator(users: max(1, replayEvents / 10), seed: 3, eventsPerVisit: sessionEvents, eventsPerDay: eventsPerDay)
         var text: [UInt8] = []
         for _ in 0..<replayEvents {
             text.append(contentsOf: generator.nextLine())
@@ -213,15 +279,19 @@ struct EventLineGenerator {
 
     private let newVisitOdds: UInt64
 
-    init(users: Int, seed: UInt64, eventsPerVisit: Int) {
+    /// Upper bound of the random step between events (mean: half of it).
+    private let stepBound: UInt64
+
+    init(users: Int, seed: UInt64, eventsPerVisit: Int, eventsPerDay: Int) {
         self.users = users
+        self.stepBound = UInt64(max(1, 2 * 86_400_000 / max(1, eventsPerDay)))
         self.newVisitOdds = UInt64(max(1, eventsPerVisit))
         self.rng = SplitMix64(seed: seed)
         self.recent = Array(repeating: 0, count: min(users, 1024))
     }
 
     private mutating func advance() -> (user: Int, type: String, revenue: Int?) {
-        now += Int64(rng.next() % 400)
+        now += Int64(rng.next() % stepBound)
         sequence += 1
         let r = rng.next()
         let slot = Int(r >> 40) % recent.count
@@ -246,10 +316,13 @@ struct EventLineGenerator {
     }
 
     /// The next event already decoded.
-    mutating func nextEvent() -> ParsedEvent {
+    mutating func nextEvent() -> ParsedEvent { nextIndexedEvent().event }
+
+    /// The next event already decoded, with its user's index.
+    mutating func nextIndexedEvent() -> (user: Int, event: ParsedEvent) {
         let (user, _, revenue) = advance()
-        return ParsedEvent(
+        return (user, ParsedEvent(
             userID: "u\(user)", eventIDHash: UInt64(sequence), kind: .activity, timestamp: now,
-            revenue: revenue.map { Double($0) / 100 } ?? 0)
+            revenue: revenue.map { Double($0) / 100 } ?? 0))
     }
 }

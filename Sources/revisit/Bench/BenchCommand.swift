@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `revisit bench`: the performance benchmarks whose numbers the README records.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks: the Kafka layer against kcat, and the pure core.",
+        subcommands: [KafkaBenchmark.self])
+}

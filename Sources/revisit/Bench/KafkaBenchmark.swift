@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import RevisitKafka
+
+/// `revisit bench kafka`: produce and consume rates of the Kafka layer next to kcat's, through
+/// the embedded mock cluster, on the same topics in the same run.
+struct KafkaBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kafka",
+        abstract: "Produce/consume rates of the Swift Kafka layer next to kcat, through the embedded broker.")
+
+    @Option(help: "Messages per run (~150-byte keyed JSON).")
+    var messages = 1_000_000
+
+    @Option(help: "Partitions of the benchmark topics.")
+    var partitions = 16
+
+    @Option(help: "Distinct keys.")
+    var keys = 100_000
+
+    @Option(help: "Consume runs per client; the best one is reported.")
+    var runs = 3
+
+    @Option(help: "kcat binary.")
+    var kcat = "kcat"
+
+    enum Phase: String, ExpressibleByArgument {
+        case produce, consume
+    }
+
+    @Option(help: "Measure only this phase of the Swift layer, without kcat (for profiling): produce or consume.")
+    var only: Phase?
+
+    func run() throws {
+        let cluster = try MockCluster(brokerCount: 1)
+        for topic in ["bench.swift", "bench.kcat"] { try cluster.createTopic(topic, partitions: partitions) }
+        let kafka = KafkaConfiguration(brokers: cluster.bootstrapServers, clientID: "revisit-bench")
+        let payloads = (0..<messages).map(message)
+        print("Kafka layer benchmark: \(messages) messages of ~\(payloads[0].value.count) bytes, \(partitions) partitions, lz4, idempotent producer")
+
+        switch only {
+        case .produce:
+            report("produce", "Swift KafkaProducer", try measure { try produce(payloads, kafka: kafka) })
+            return
+        case .consume:
+            try produce(payloads, kafka: kafka)
+            report("consume", "Swift KafkaConsumer", try measure { try consume(kafka: kafka) })
+            return
+        case nil:
+            break
+        }
+
+        // MARK: Produce
+        let swiftProduce = try measure { try produce(payloads, kafka: kafka) }
+        report("produce", "Swift KafkaProducer", swiftProduce)
+        let kcatProduce = try kcatProduceRate(payloads, bootstrap: cluster.bootstrapServers)
+        if let kcatProduce { report("produce", "kcat -P", kcatProduce) }
+
+        // MARK: Consume
+        var swiftConsume = Double.infinity
+        var kcatConsume = Double.infinity
+        for _ in 0..<runs {
+            swiftConsume = min(swiftConsume, try measure { try consume(kafka: kafka) })
+            if let seconds = try kcatConsumeSeconds(bootstrap: cluster.bootstrapServers) { kcatConsume = min(kcatConsume, seconds) }
+        }
+        report("consume", "Swift KafkaConsumer (best of \(runs))", swiftConsume)
+        if kcatConsume.isFinite {
+            report("consume", "kcat -C -e -o beginning -q (best of \(runs))", kcatConsume)
+            print(String(format: "consume ratio Swift/kcat: %.0f%%", 100 * kcatConsume / swiftConsume))
+        }
+        if let kcatProduce {
+            print(String(format: "produce ratio Swift/kcat: %.0f%%", 100 * kcatProduce / swiftProduce))
+        }
+    }
+
+    // MARK: - Swift layer
+
+    private func message(_ index: Int) -> (key: [UInt8], value: [UInt8]) {
+        let user = "user-\(index % keys)"
+        let ts = 1_700_000_000_000 + Int64(index) * 1_000
+        let value = #"{"event_id":"evt-\#(index)","user_id":"\#(user)","type":"page_view","ts":\#(ts),"tz":"Europe/Berlin","channel":"app","props":{"page":"/products/\#(index % 97)","ref":"home"}}"#
+        return (Array(user.utf8), Array(value.utf8))
+    }
+
+    private func produce(_ payloads: [(key: [UInt8], value: [UInt8])], kafka: KafkaConfiguration) throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(kafka: kafka))
+        var failed = 0
+        for (index, payload) in payloads.enumerated() {
+            // Serve delivery reports as a real producer loop does, without waiting.
+            if index % 1_000 == 0 { failed += producer.poll().filter { !$0.isDelivered }.count }
+            let message = OutgoingMessage(topic: "bench.swift", key: payload.key, value: payload.value)
+            while true {
+                do {
+                    try producer.send(message)
+                    break
+                } catch {
+                    guard error.kind == .queueFull else { throw error }
+                    failed += producer.poll(timeoutMilliseconds: 5).filter { !$0.isDelivered }.count
+                }
+            }
+        }
+        failed += try producer.flush(timeoutMilliseconds: 120_000).filter { !$0.isDelivered }.count
+        guard failed == 0 else { throw ValidationError("\(failed) messages were not delivered") }
+    }
+
+    private func consume(kafka: KafkaConfiguration) throws {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: kafka, groupID: nil))
+        let topicPartitions = (0..<partitions).map { TopicPartition("bench.swift", Int32($0)) }
+        try consumer.assign(topicPartitions.map { TopicPartitionOffset($0, offset: TopicPartitionOffset.beginning) })
+        var received = 0
+        var bytes = 0
+        var batch = ConsumerBatch()
+        while received < messages {
+            try consumer.poll(into: &batch, maxMessages: 10_000, timeoutMilliseconds: 1_000)
+            received += batch.messages.count
+            for message in batch.messages { bytes &+= message.value.count }
+        }
+        guard bytes > 0 else { throw ValidationError("consumed no bytes") }
+    }
+
+    // MARK: - kcat
+
+    private func kcatProduceRate(_ payloads: [(key: [UInt8], value: [UInt8])], bootstrap: String) throws -> Double? {
+        let file = NSTemporaryDirectory() + "revisit-bench-kcat-\(getpid()).txt"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        var text = [UInt8]()
+        text.reserveCapacity(payloads.count * 160)
+        for payload in payloads {
+            text += payload.key
+            text.append(0x09)
+            text += payload.value
+            text.append(0x0A)
+        }
+        try Data(text).write(to: URL(fileURLWithPath: file))
+        return try runKcat(["-P", "-b", bootstrap, "-t", "bench.kcat", "-K", "\t", "-z", "lz4",
+                            "-X", "enable.idempotence=true", "-X", "linger.ms=5", "-l", file])
+    }
+
+    private func kcatConsumeSeconds(bootstrap: String) throws -> Double? {
+        try runKcat(["-C", "-b", bootstrap, "-t", "bench.swift", "-e", "-o", "beginning", "-q"])
+    }
+
+    /// Runs kcat with stdout to /dev/null and returns its wall-clock seconds, or `nil` when
+    /// kcat is not installed.
+    private func runKcat(_ arguments: [String]) throws -> Double? {
+        guard let path = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
+            .map({ "\($0)/\(kcat)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            print("kcat not found on PATH: install it (apt-get install kcat) for the comparison")
+            return nil
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        let start = DispatchTime.now().uptimeNanoseconds
+        try process.run()
+        process.waitUntilExit()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        guard process.terminationStatus == 0 else { throw ValidationError("kcat \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)") }
+        return seconds
+    }
+
+    // MARK: - Reporting
+
+    private func measure(_ body: () throws -> Void) rethrows -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    private func report(_ operation: String, _ client: String, _ seconds: Double) {
+        print(String(format: "%@ | %@ | %.3f s | %.0f msg/s", operation, client, seconds, Double(messages) / seconds))
+    }
+}

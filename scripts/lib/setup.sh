@@ -1,0 +1,33 @@
+# Shared by scripts/test and scripts/demo: installs what the build needs when it is missing.
+# Sourced, not run.
+
+revisit_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+revisit_install_packages() {
+    local missing=()
+    pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
+    command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+    command -v kcat >/dev/null 2>&1 || missing+=(kcat)
+    if [ ${#missing[@]} -eq 0 ]; then
+        return 0
+    fi
+    echo "Installing ${missing[*]} ..."
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+revisit_check_swift() {
+    if ! command -v swift >/dev/null 2>&1; then
+        if [ -x /opt/swift/usr/bin/swift ]; then
+            export PATH="/opt/swift/usr/bin:$PATH"
+        else
+            echo "Swift 6 is required (swift not found on PATH)." >&2
+            exit 1
+        fi
+    fi
+}
