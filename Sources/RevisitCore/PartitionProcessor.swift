@@ -1,30 +1,3 @@
-/// Counters of a partition: every input message ends up applied, ignored as a duplicate or
-/// dead-lettered (SPEC 1), and each path is counted.
-public struct ProcessorCounters: Sendable, Equatable {
-    /// Messages handed to the processor.
-    public var received: UInt64 = 0
-    /// Events the operators applied (activity, touches, forgets).
-    public var applied: UInt64 = 0
-    /// Activity events ignored as duplicates.
-    public var duplicates: UInt64 = 0
-    /// Dead letters per reason code.
-    public var deadLetters: [DeadLetterReason: UInt64] = [:]
-
-    public init() {}
-
-    public var deadLettersTotal: UInt64 { deadLetters.values.reduce(0, +) }
-}
-
-/// Errors creating or restoring a processor.
-public enum PartitionProcessorError: Error, Sendable, Equatable {
-    /// The pipeline `timezone` is not a known IANA zone.
-    case unknownTimeZone(String)
-    /// A window longer than the 128 days of visit history kept per user.
-    case windowTooLong(setting: String, days: Int)
-    /// The snapshot is not one this version can read.
-    case badSnapshot(String)
-}
-
 /// The per-partition engine: validates raw messages, keeps the watermark and the reorder
 /// buffer, runs the operators in event-time order and fires timers (SPEC 1-6).
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Runs the built `revisit` executable (and kcat) as separate processes, as a user would.
 enum RevisitProcess {
@@ -81,21 +82,28 @@ enum RevisitProcess {
 }
 
 /// Drains two pipes on background threads.
-private final class ReadBoth: @unchecked Sendable {
-    // Each buffer is written by exactly one reader thread and read only after the group
-    // finished; the group's wait orders the accesses.
-    private var out = Data(), err = Data()
+private final class ReadBoth: Sendable {
+    private let out = Mutex(Data())
+    private let err = Mutex(Data())
     private let group = DispatchGroup()
 
     init(stdout: Pipe, stderr: Pipe) {
         group.enter()
         group.enter()
-        DispatchQueue.global().async { self.out = stdout.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
-        DispatchQueue.global().async { self.err = stderr.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
+        DispatchQueue.global().async { [self] in
+            let data = stdout.fileHandleForReading.readDataToEndOfFile()
+            out.withLock { $0 = data }
+            group.leave()
+        }
+        DispatchQueue.global().async { [self] in
+            let data = stderr.fileHandleForReading.readDataToEndOfFile()
+            err.withLock { $0 = data }
+            group.leave()
+        }
     }
 
     func wait() -> (String, String) {
         group.wait()
-        return (String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
+        return (out.withLock { String(decoding: $0, as: UTF8.self) }, err.withLock { String(decoding: $0, as: UTF8.self) })
     }
 }

@@ -1,13 +1,3 @@
-/// What an event means to the operators (SPEC section 1).
-public enum EventKind: UInt8, Sendable {
-    /// Any user activity (`page_view`, `purchase`, ...): sessions, visits and risk use these.
-    case activity = 0
-    /// The operator reached the user through a campaign.
-    case campaignTouch = 1
-    /// Erase everything held about the user.
-    case forget = 2
-}
-
 /// An input event that passed the schema checks of the decoder (everything up to
 /// `key_mismatch`). The processor still checks the zone, the time range and lateness.
 ///

@@ -4,17 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A user's derived status on a calendar date D (SPEC 4 and 5).
-struct DayStatus: Sendable, Equatable {
-    var currentStreak: Int
-    var segment: Segment
-    var lifecycle: LifecycleStage
-    var pAlive: Double
-    var churnRisk: Double
-    /// Number of `risk_bands` boundaries at or below `churnRisk`.
-    var riskBand: Int
-}
-
 /// Computes statuses from user state and plans the next date at which one can change,
 /// in closed form, so that silent users are never polled day by day (SPEC 2.2).
 ///

@@ -1,19 +1,3 @@
-/// Why a profile was emitted; with the user and the instant it identifies the record
-/// (SPEC 8, exactly-once effects).
-public enum ProfileCause: String, Sendable {
-    case sessionClosed = "session_closed"
-    case dayChange = "day_change"
-    case endOfInput = "end_of_input"
-}
-
-/// The latest session of a user as far as it extends at the profile's instant.
-public struct SessionSummary: Sendable, Equatable {
-    public var start: Int64
-    public var end: Int64
-    public var events: Int
-    public var durationMilliseconds: Int64 { end - start }
-}
-
 /// A user's profile as of an instant (SPEC 6).
 public struct ProfileRecord: Sendable, Equatable {
     public var userID: String

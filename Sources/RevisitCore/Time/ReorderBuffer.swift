@@ -1,28 +1,5 @@
 import Collections
 
-/// A valid event waiting for the watermark, with everything the operators need resolved.
-struct TimedEvent: Sendable, Comparable {
-    var timestamp: Int64
-    /// Arrival sequence number within the partition: ties in `timestamp` keep arrival order.
-    var sequence: UInt64
-    var userID: String
-    var eventIDHash: UInt64
-    var kind: EventKind
-    /// Resolved `tz`, or `ZoneRegistry.none`.
-    var zone: UInt16
-    var revenue: Double
-    var campaign: String?
-    var variant: String?
-
-    static func < (lhs: TimedEvent, rhs: TimedEvent) -> Bool {
-        lhs.timestamp != rhs.timestamp ? lhs.timestamp < rhs.timestamp : lhs.sequence < rhs.sequence
-    }
-
-    static func == (lhs: TimedEvent, rhs: TimedEvent) -> Bool {
-        lhs.timestamp == rhs.timestamp && lhs.sequence == rhs.sequence
-    }
-}
-
 /// Events of a partition that arrived but are not yet behind the watermark (SPEC 2.1),
 /// released in `(ts, arrival)` order.
 ///

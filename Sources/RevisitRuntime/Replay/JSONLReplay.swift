@@ -1,40 +1,6 @@
 import Foundation
 import RevisitCore
 
-/// What a replay did, for the summary on stderr.
-public struct ReplaySummary: Sendable {
-    public var linesRead: UInt64 = 0
-    public var counters = ProcessorCounters()
-    public var users = 0
-    public var profiles = 0
-    public var sessions = 0
-    public var alerts = 0
-    public var deadLetters = 0
-    /// The instant the final profiles describe, nil when no event was valid.
-    public var asOf: Int64?
-    public var elapsedSeconds = 0.0
-
-    public var eventsPerSecond: Double { elapsedSeconds > 0 ? Double(linesRead) / elapsedSeconds : 0 }
-
-    /// The multi-line human summary.
-    public var text: String {
-        var lines = [
-            "events read:   \(linesRead)",
-            "applied:       \(counters.applied)",
-            "duplicates:    \(counters.duplicates)",
-            "dead letters:  \(counters.deadLettersTotal)",
-        ]
-        for reason in DeadLetterReason.allCases {
-            if let n = counters.deadLetters[reason], n > 0 { lines.append("  \(reason.rawValue): \(n)") }
-        }
-        lines.append("users:         \(users)")
-        lines.append("records:       \(profiles) profiles, \(sessions) sessions, \(alerts) alerts")
-        lines.append(String(format: "elapsed:       %.3f s", elapsedSeconds))
-        lines.append(String(format: "events/s:      %.0f", eventsPerSecond))
-        return lines.joined(separator: "\n")
-    }
-}
-
 /// Replays a JSONL file (one event per line, line order = arrival order) through one
 /// `PartitionProcessor` per partition and writes `profiles.jsonl`, `sessions.jsonl`,
 /// `alerts.jsonl` and `dlq.jsonl` into a directory (SPEC 8, replay / backfill).
@@ -128,45 +94,3 @@ public struct JSONLReplay: Sendable {
     }
 }
 
-/// The four output files of a replay.
-final class ReplayOutputFiles {
-    let profiles: BufferedFileWriter
-    let sessions: BufferedFileWriter
-    let alerts: BufferedFileWriter
-    let deadLetters: BufferedFileWriter
-
-    init(directory: String) throws(ReplayError) {
-        profiles = try BufferedFileWriter(path: directory + "/profiles.jsonl")
-        sessions = try BufferedFileWriter(path: directory + "/sessions.jsonl")
-        alerts = try BufferedFileWriter(path: directory + "/alerts.jsonl")
-        deadLetters = try BufferedFileWriter(path: directory + "/dlq.jsonl")
-    }
-
-    /// Writes and clears what a processor emitted.
-    func write(from processor: inout PartitionProcessor) throws(ReplayError) {
-        var failure: ReplayError?
-        processor.drainOutputs { record in
-            guard failure == nil else { return }
-            let file: BufferedFileWriter
-            switch record {
-            case .profile, .tombstone: file = profiles
-            case .session: file = sessions
-            case .alert: file = alerts
-            case .deadLetter: file = deadLetters
-            }
-            do {
-                try file.writeLine { OutputEncoder.append(record, to: &$0) }
-            } catch {
-                failure = error as? ReplayError ?? .processor("\(error)")
-            }
-        }
-        if let failure { throw failure }
-    }
-
-    func close() throws(ReplayError) {
-        try profiles.close()
-        try sessions.close()
-        try alerts.close()
-        try deadLetters.close()
-    }
-}

@@ -3,25 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import RevisitCore
-
-/// Errors of the file replay.
-public enum ReplayError: Error, CustomStringConvertible, Sendable {
-    case cannotOpen(path: String, reason: String)
-    case writeFailed(path: String, reason: String)
-    case asOfBeforeInput(asOf: Int64, largest: Int64)
-    case processor(String)
-
-    public var description: String {
-        switch self {
-        case .cannotOpen(let path, let reason): "cannot open \(path): \(reason)"
-        case .writeFailed(let path, let reason): "cannot write \(path): \(reason)"
-        case .asOfBeforeInput(let asOf, let largest):
-            "--as-of \(EventTime.format(asOf)) is earlier than the largest event time in the input (\(EventTime.format(largest)))"
-        case .processor(let message): message
-        }
-    }
-}
 
 /// Reads a file line by line in large chunks; lines are handed out as raw bytes without
 /// their `\n`.
@@ -86,41 +67,3 @@ final class LineReader {
     }
 }
 
-/// An output file written through a large buffer.
-final class BufferedFileWriter {
-    let path: String
-    private let file: UnsafeMutablePointer<FILE>
-    private(set) var buffer: [UInt8] = []
-    private(set) var records = 0
-
-    init(path: String) throws(ReplayError) {
-        guard let file = fopen(path, "wb") else {
-            throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
-        }
-        self.path = path
-        self.file = file
-        buffer.reserveCapacity(1 << 20)
-    }
-
-    deinit { fclose(file) }
-
-    /// Appends one record line through `encode`.
-    func writeLine(_ encode: (inout [UInt8]) -> Void) throws(ReplayError) {
-        encode(&buffer)
-        buffer.append(0x0A)
-        records += 1
-        if buffer.count >= 1 << 20 { try flush() }
-    }
-
-    func flush() throws(ReplayError) {
-        guard !buffer.isEmpty else { return }
-        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress!, 1, $0.count, file) }
-        guard written == buffer.count else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    func close() throws(ReplayError) {
-        try flush()
-        guard fflush(file) == 0 else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
-    }
-}
