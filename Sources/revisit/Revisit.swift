@@ -8,7 +8,6 @@ struct Revisit: ParsableCommand {
         abstract: "Sessions, streaks, tiers, lifecycle stages and churn risk per user, from a Kafka event stream.",
         subcommands: [
             ReplayCommand.self,
-            CoreBenchmarks.self,
             FitCommand.self,
             BrokerCommand.self,
             ProduceCommand.self,

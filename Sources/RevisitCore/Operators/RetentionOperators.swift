@@ -47,8 +47,25 @@ struct RetentionOperators: Sendable {
     private mutating func applyActivity(_ e: TimedEvent) -> Bool {
         let slot = users.slotInserting(e.userID).slot
         let s = Int(slot)
-        var u = users.states[s]
         let ts = e.timestamp
+
+        // Hot path: another event of the open session on the same visit day and zone changes
+        // a few counters only; update them in place instead of copying the whole state.
+        let open = users.states[s].openSession
+        if open != 0, ts - sessions[open - 1].end <= gap {
+            if sessions.contains(open - 1, eventID: e.eventIDHash) { return false }
+            let zone = users.states[s].zone
+            let sameZone = !rules.perUserTimezone || e.zone == ZoneRegistry.none || e.zone == zone
+            if sameZone, zones.day(at: ts, zone: zone) == Int64(users.states[s].lastVisitDay) {
+                sessions.extend(open - 1, at: ts, eventID: e.eventIDHash, revenue: e.revenue)
+                users.states[s].eventsTotal &+= 1
+                users.states[s].revenueTotal += e.revenue
+                users.states[s].lastSeen = ts
+                return true
+            }
+        }
+
+        var u = users.states[s]
 
         // Session: continue (gap <= session_gap) or open a new one.
         if u.openSession != 0 {

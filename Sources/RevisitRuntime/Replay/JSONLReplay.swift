@@ -1,5 +1,6 @@
 import Foundation
 import RevisitCore
+import RevisitKafka
 
 /// Replays a JSONL file (one event per line, line order = arrival order) through one
 /// `PartitionProcessor` per partition and writes `profiles.jsonl`, `sessions.jsonl`,

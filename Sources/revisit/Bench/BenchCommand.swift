@@ -5,5 +5,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks: the Kafka layer against kcat, and the pure core.",
-        subcommands: [KafkaBenchmark.self])
+        subcommands: [KafkaBenchmark.self, CoreBenchmarks.self])
 }

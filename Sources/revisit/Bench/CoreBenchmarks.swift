@@ -8,12 +8,16 @@ import Glibc
 import RevisitCore
 import RevisitRuntime
 
-/// `revisit bench-core`: throughput and memory of the pure core on generated input.
+/// `revisit bench core`: throughput and memory of the pure core on generated input.
 ///
-/// Inputs come from a seeded SplitMix64, so every run measures the same work.
+/// Inputs come from a seeded SplitMix64, so every run measures the same work. The traffic
+/// model: event time advances by random steps (`--events-per-day` sets the density); each
+/// event continues a recently active user's visit, or with odds 1 in `--session-events`
+/// starts a visit of a user drawn from all `--users`. The operators benchmark gives every
+/// user state before timing, so it runs against the full population.
 struct CoreBenchmarks: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-core",
+        commandName: "core",
         abstract: "Benchmark event decoding, the operators, state size per user and file replay."
     )
 
