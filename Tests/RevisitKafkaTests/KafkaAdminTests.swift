@@ -58,12 +58,17 @@ struct KafkaAdminTests {
         let support = try KafkaTestSupport(topics: ["hashed": 16])
         let producer = try support.producer()
         let keys = ["user-1", "user-2", "alice"] + (0..<200).map { "u\($0)" }
+        var keyOfMessage: [UInt64: String] = [:]
         for key in keys {
-            try producer.send(OutgoingMessage(topic: "hashed", key: Array(key.utf8), value: Array("x".utf8)))
+            keyOfMessage[try producer.send(OutgoingMessage(topic: "hashed", key: Array(key.utf8), value: Array("x".utf8)))] = key
         }
         let reports = try producer.flush(timeoutMilliseconds: 10_000)
+        #expect(reports.count == keys.count)
         // librdkafka's murmur2_random partitioner and the replay's own murmur2 must agree, so a
         // file replay splits users exactly as Kafka does.
-        #expect(reports.map(\.topicPartition.partition) == keys.map { Int32(KafkaPartitioner.partition(of: $0, count: 16)) })
+        for report in reports {
+            let key = try #require(keyOfMessage[report.messageID])
+            #expect(Int(report.topicPartition.partition) == KafkaPartitioner.partition(of: key, count: 16), "key \(key)")
+        }
     }
 }
