@@ -69,6 +69,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "RevisitKafkaTests", dependencies: ["RevisitKafka"]),
         .testTarget(name: "RevisitCoreTests", dependencies: ["RevisitCore"]),
+        .testTarget(name: "RevisitRuntimeTests", dependencies: ["RevisitRuntime", "RevisitCore"]),
         // Runs the built `revisit` executable as separate processes.
         .testTarget(name: "RevisitCLITests", dependencies: ["revisit"]),
     ]

@@ -25,11 +25,7 @@ struct ReplayCommand: ParsableCommand {
     @Option(name: .customLong("as-of"), help: "End-of-input instant (RFC 3339 or epoch ms); default: the largest event time.")
     var asOf: String?
 
-    @Option(name: .long, help: "Pipeline file (YAML).")
-    var config: String?
-
-    @Option(name: .customLong("set"), help: "Override one setting, NAME=VALUE (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var pipeline: PipelineOptions
 
     @Option(name: .long, help: "Number of partitions to split users into.")
     var partitions: Int = 1
@@ -44,7 +40,7 @@ struct ReplayCommand: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try loadConfiguration()
+        let configuration = try pipeline.configuration()
         let replay = JSONLReplay(
             inputPath: input, outputDirectory: out, rules: configuration.rules,
             partitions: partitions, asOf: asOf.flatMap(EventTime.parse))
@@ -57,22 +53,6 @@ struct ReplayCommand: ParsableCommand {
             FileHandle.standardError.write(Data((text + "\n").utf8))
         } catch {
             throw ReplayFailure(message: "replay failed: \(error)")
-        }
-    }
-
-    private func loadConfiguration() throws -> PipelineConfiguration {
-        var yaml: String?
-        if let config {
-            do {
-                yaml = try String(contentsOfFile: config, encoding: .utf8)
-            } catch {
-                throw ValidationError("cannot read pipeline file \(config): \(error.localizedDescription)")
-            }
-        }
-        do {
-            return try PipelineConfigurationLoader().load(yaml: yaml, fileName: config ?? "pipeline", overrides: overrides)
-        } catch {
-            throw ReplayFailure(message: "\(error)")
         }
     }
 }
