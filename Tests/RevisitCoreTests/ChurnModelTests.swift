@@ -4,7 +4,7 @@ import Testing
 
 /// P(alive), churn risk and the risk-crossing solver of SPEC 5.
 @Suite struct ChurnModelTests {
-    let model = ChurnModel(ChurnModelParameters())  // r 0.75, alpha 2.5, a 0.6, b 6
+    let model = ChurnModel(ChurnModelParameters(r: 0.75, alpha: 2.5, a: 0.6, b: 6.0))
 
     // MARK: - Formula
 

@@ -10,13 +10,14 @@ import Testing
         let t0 = S.t("2024-01-10T10:00:00Z")
         let out = S.run([S.event("u\"1", t0, revenue: 1.5), S.event("u\"1", t0 + 90_500)])
         let p = try #require(S.finalProfile(out, "u\"1"))
+        // p_alive at x = 0, T = 0 is 1 / (1 + a / b) with the default churn_model.
         #expect(text(.profile(p)) == """
             {"user_id":"u\\"1","as_of":"2024-01-10","first_seen":"2024-01-10T10:00:00.000Z",\
             "last_seen":"2024-01-10T10:01:30.500Z","first_visit_day":"2024-01-10","last_visit_day":"2024-01-10",\
             "events_total":2,"sessions_total":1,"visit_days_total":1,"avg_session_seconds":90.5,\
             "last_session":{"start":"2024-01-10T10:00:00.000Z","end":"2024-01-10T10:01:30.500Z","events":2,"duration_s":90.5},\
             "current_streak":1,"longest_streak":1,"vd_7":1,"vd_28":1,"vd_30":1,"vd_90":1,"segment":"medium",\
-            "lifecycle":"new","p_alive":0.909091,"churn_risk":0.090909,"revenue_total":1.5,"recalls_total":0,\
+            "lifecycle":"new","p_alive":0.972117,"churn_risk":0.027883,"revenue_total":1.5,"recalls_total":0,\
             "last_campaign":null,"schema_version":1}
             """)
     }

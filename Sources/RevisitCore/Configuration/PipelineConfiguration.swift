@@ -109,7 +109,7 @@ public struct ChurnModelParameters: Sendable, Equatable {
     /// Second shape of the Beta distribution of dropout probabilities.
     public var b: Double
 
-    public init(r: Double = 0.75, alpha: Double = 2.5, a: Double = 0.6, b: Double = 6.0) {
+    public init(r: Double = 0.8359, alpha: Double = 3.852, a: Double = 0.1953, b: Double = 6.809) {
         self.r = r
         self.alpha = alpha
         self.a = a
