@@ -63,7 +63,7 @@ struct FitCommand: ParsableCommand {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ValidationError("cannot read \(path): \(error.localizedDescription)")
+            throw CommandFailure("cannot read \(path): \(error.localizedDescription)")
         }
         let observations: [ChurnObservation]
         do {
@@ -71,13 +71,13 @@ struct FitCommand: ParsableCommand {
                 ? try SummaryCSVReader(timeUnitDays: timeUnitDays).read(text)
                 : try ProfileJSONLReader().read(text)
         } catch {
-            throw ValidationError("\(path): \(error.description)")
+            throw CommandFailure("\(path): \(error.description)")
         }
         let result: ChurnFitResult
         do {
             result = try ChurnModelFitter(kind: model.kind).fit(observations)
         } catch {
-            throw ValidationError("\(path): \(error.description)")
+            throw CommandFailure("\(path): \(error.description)")
         }
         print(json ? Self.json(result) : Self.text(result))
         if result.isDegenerate {

@@ -17,7 +17,7 @@ struct PipelineOptions: ParsableArguments {
     var overrides: [String] = []
 
     /// The pipeline file with the overrides applied and every setting checked. A missing or
-    /// unreadable file or a bad setting becomes a `ValidationError` whose message names the
+    /// unreadable file or a bad setting becomes a ``CommandFailure`` whose message names the
     /// file and line, or the `--set` argument, so the command stops before it starts.
     func configuration() throws -> PipelineConfiguration {
         var yaml: String?
@@ -25,13 +25,13 @@ struct PipelineOptions: ParsableArguments {
             do {
                 yaml = try String(contentsOfFile: config, encoding: .utf8)
             } catch {
-                throw ValidationError("cannot read pipeline file \(config): \(error.localizedDescription)")
+                throw CommandFailure("cannot read pipeline file \(config): \(error.localizedDescription)")
             }
         }
         do {
             return try PipelineConfigurationLoader().load(yaml: yaml, fileName: config ?? "pipeline", overrides: overrides)
         } catch {
-            throw ValidationError(error.description)
+            throw CommandFailure(error.description)
         }
     }
 }

@@ -52,13 +52,7 @@ struct ReplayCommand: ParsableCommand {
             if let end = summary.asOf { text += "\nas of:         \(EventTime.format(end))" }
             FileHandle.standardError.write(Data((text + "\n").utf8))
         } catch {
-            throw ReplayFailure(message: "replay failed: \(error)")
+            throw CommandFailure("replay failed: \(error)")
         }
     }
-}
-
-/// A failure reported as one line, without the usage text a validation error brings.
-struct ReplayFailure: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }
