@@ -70,10 +70,7 @@ public struct PartitionProcessor: Sendable {
         case .failure(let rejection):
             deadLetter(rejection, value: value, key: key, source: source)
         case .success(let event):
-            switch admit(event) {
-            case .success(let timed):
-                accept(timed)
-            case .failure(let rejection):
+            if let rejection = admit(event) {
                 deadLetter(rejection, value: value, key: key, source: source)
             }
         }
@@ -84,42 +81,40 @@ public struct PartitionProcessor: Sendable {
     @discardableResult
     public mutating func process(event: ParsedEvent) -> EventRejection? {
         counters.received += 1
-        switch admit(event) {
-        case .success(let timed):
-            accept(timed)
-            return nil
-        case .failure(let rejection):
-            counters.deadLetters[rejection.reason, default: 0] += 1
-            return rejection
-        }
+        guard let rejection = admit(event) else { return nil }
+        counters.deadLetters[rejection.reason, default: 0] += 1
+        return rejection
     }
 
-    /// The checks that need partition state: `bad_tz`, `ts_out_of_range`, `too_late`.
-    private mutating func admit(_ e: ParsedEvent) -> Result<TimedEvent, EventRejection> {
+    /// The checks that need partition state: `bad_tz`, `ts_out_of_range`, `too_late`. An event
+    /// that passes them is buffered and whatever the watermark allows is released; one that
+    /// fails is returned unapplied.
+    private mutating func admit(_ e: ParsedEvent) -> EventRejection? {
         var zone = ZoneRegistry.none
         if let name = e.timeZoneName {
             guard let id = operators.zones.resolve(name) else {
-                return .failure(EventRejection(.badTimeZone, "field `tz` names no known IANA zone", userID: e.userID))
+                return EventRejection(.badTimeZone, "field `tz` names no known IANA zone", userID: e.userID)
             }
             zone = id
         }
         let latest = wallClock &+ rules.maxFutureSkew.milliseconds
         guard e.timestamp >= Self.earliestTimestamp, e.timestamp <= latest else {
-            return .failure(EventRejection(
+            return EventRejection(
                 .timestampOutOfRange, "field `ts` is before 2000-01-01 or more than max_future_skew past the wall clock",
-                userID: e.userID))
+                userID: e.userID)
         }
         guard e.timestamp >= watermark else {
-            return .failure(EventRejection(
-                .tooLate, "field `ts` is \(watermark - e.timestamp) ms behind the watermark", userID: e.userID))
+            return EventRejection(
+                .tooLate, "field `ts` is \(watermark - e.timestamp) ms behind the watermark", userID: e.userID)
         }
         sequence += 1
-        return .success(TimedEvent(
+        accept(TimedEvent(
             timestamp: e.timestamp, sequence: sequence, userID: e.userID, eventIDHash: e.eventIDHash,
             kind: e.kind, zone: zone, revenue: e.revenue, campaign: e.campaign, variant: e.variant))
+        return nil
     }
 
-    private mutating func accept(_ event: TimedEvent) {
+    private mutating func accept(_ event: consuming TimedEvent) {
         if maxTimestamp.map({ event.timestamp > $0 }) ?? true {
             maxTimestamp = event.timestamp
         }

@@ -6,9 +6,32 @@ import Collections
 /// Most producers send nearly in order, so events that arrive no earlier than the last
 /// in-order one go to a FIFO in O(1); only the stragglers pay for the heap. Releasing takes
 /// the smaller head of the two.
+///
+/// The two queues order small trivially copyable entries; the events themselves, which hold
+/// strings, wait in a pool of reusable slots and are moved out once when released. So the
+/// queues never copy an event or touch a reference count.
 struct ReorderBuffer: Sendable {
-    private var inOrder = Deque<TimedEvent>()
-    private var stragglers = Heap<TimedEvent>()
+    /// The ordering key of a buffered event and the pool slot that holds it.
+    private struct Entry: Sendable, Comparable {
+        var timestamp: Int64
+        /// Arrival sequence number: ties in `timestamp` keep arrival order.
+        var sequence: UInt64
+        var slot: UInt32
+
+        static func < (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.timestamp != rhs.timestamp ? lhs.timestamp < rhs.timestamp : lhs.sequence < rhs.sequence
+        }
+
+        static func == (lhs: Entry, rhs: Entry) -> Bool {
+            lhs.timestamp == rhs.timestamp && lhs.sequence == rhs.sequence
+        }
+    }
+
+    private var inOrder = Deque<Entry>()
+    private var stragglers = Heap<Entry>()
+    /// Buffered events by slot; nil for a free slot.
+    private var pool: [TimedEvent?] = []
+    private var freeSlots: [UInt32] = []
 
     init() {}
 
@@ -19,12 +42,13 @@ struct ReorderBuffer: Sendable {
     var count: Int { inOrder.count + stragglers.count }
     var isEmpty: Bool { inOrder.isEmpty && stragglers.isEmpty }
 
-    mutating func insert(_ event: TimedEvent) {
+    mutating func insert(_ event: consuming TimedEvent) {
+        let entry = Entry(timestamp: event.timestamp, sequence: event.sequence, slot: store(event))
         // Sequence numbers grow with arrival, so a tail with an equal ts still sorts first.
-        if let last = inOrder.last, event.timestamp < last.timestamp {
-            stragglers.insert(event)
+        if let last = inOrder.last, entry.timestamp < last.timestamp {
+            stragglers.insert(entry)
         } else {
-            inOrder.append(event)
+            inOrder.append(entry)
         }
     }
 
@@ -38,12 +62,29 @@ struct ReorderBuffer: Sendable {
         }
     }
 
+    /// Removes and returns the earliest event; the buffer must not be empty.
     mutating func popEarliest() -> TimedEvent {
-        guard let a = inOrder.first else { return stragglers.removeMin() }
-        if let b = stragglers.min, b < a { return stragglers.removeMin() }
-        return inOrder.removeFirst()
+        let entry: Entry
+        if let a = inOrder.first, stragglers.min.map({ !($0 < a) }) ?? true {
+            entry = inOrder.removeFirst()
+        } else {
+            entry = stragglers.removeMin()
+        }
+        freeSlots.append(entry.slot)
+        return pool[Int(entry.slot)].take()!
     }
 
     /// All buffered events in release order (for snapshots).
-    var sortedEvents: [TimedEvent] { (Array(inOrder) + stragglers.unordered).sorted() }
+    var sortedEvents: [TimedEvent] {
+        (Array(inOrder) + stragglers.unordered).sorted().map { pool[Int($0.slot)]! }
+    }
+
+    private mutating func store(_ event: consuming TimedEvent) -> UInt32 {
+        if let slot = freeSlots.popLast() {
+            pool[Int(slot)] = event
+            return slot
+        }
+        pool.append(event)
+        return UInt32(pool.count - 1)
+    }
 }
