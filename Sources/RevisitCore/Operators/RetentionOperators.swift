@@ -167,13 +167,14 @@ struct RetentionOperators: Sendable {
 
     /// Fires one timer; stale entries (superseded or of erased users) do nothing.
     mutating func fire(_ timer: UserTimer, kind: TimerQueues.Kind) {
+        // An erased user's slot holds a fresh state (no open session, no day timer), so its
+        // stale timers fall through the checks below without looking up the id.
         let s = Int(timer.slot)
-        guard users.isLive(s) else { return }
-        let u = users.states[s]
         switch kind {
         case .sessionClose, .sessionReschedule:
-            guard u.openSession != 0 else { return }
-            let due = sessions[u.openSession - 1].end + gap
+            let open = users.states[s].openSession
+            guard open != 0 else { return }
+            let due = sessions[open - 1].end + gap
             if due == timer.instant {
                 closeSession(timer.slot, at: timer.instant)
             } else if due > timer.instant {
@@ -181,7 +182,7 @@ struct RetentionOperators: Sendable {
                 timers.sessionReschedules.insert(UserTimer(instant: due, slot: timer.slot))
             }
         case .day:
-            guard u.nextDayTimer == timer.instant else { return }
+            guard users.states[s].nextDayTimer == timer.instant else { return }
             fireDay(timer.slot, at: timer.instant)
         }
     }

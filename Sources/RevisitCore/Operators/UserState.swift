@@ -1,15 +1,12 @@
-/// Everything kept about one user at rest, in a fixed-size value of 144 bytes.
+/// Everything kept about one user at rest but the id, in a trivially copyable value of
+/// 128 bytes (the id is in `UserTable`).
 ///
 /// Visit days are a 128-bit bitmap anchored at the last visit day `L` (bit i = day L - i),
 /// which covers every window of SPEC 4 (at most 128 days). The open session lives in
 /// `OpenSessionTable`, not here, so that the common case of a user between sessions pays
 /// nothing for it.
 struct UserState: Sendable {
-    // Fields are ordered by size so the struct packs into 144 bytes without padding.
-
-    /// The user id, empty for a free slot. Kept here rather than in a separate array so a
-    /// lookup touches one place in memory.
-    var id: String = ""
+    // Fields are ordered by size so the struct packs into 128 bytes without padding.
 
     // MARK: - 8-byte fields
     var firstSeen: Int64 = 0

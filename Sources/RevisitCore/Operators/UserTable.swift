@@ -4,9 +4,15 @@
 /// depends only on the sequence of operations, never on hashing; snapshots keep slots as
 /// they are. The index holds 4 bytes per bucket (slot + 1), which keeps the cost per user at
 /// rest to the id, the state and a few bytes of index.
+///
+/// Ids live apart from the states so that `UserState` holds no reference: the operators copy
+/// and update states without reference counting, and a lookup's id comparison and the state
+/// access that follows it are independent loads the processor can overlap.
 struct UserTable: Sendable {
-    /// User states by slot; a free slot has an empty `id`.
+    /// User states by slot; a free slot holds a fresh `UserState()`.
     var states: [UserState] = []
+    /// User ids by slot; a free slot has an empty id.
+    private(set) var ids: [String] = []
     private(set) var freeSlots: [UInt32] = []
     private var buckets: [UInt32] = Array(repeating: 0, count: 16)
     private(set) var count = 0
@@ -17,30 +23,33 @@ struct UserTable: Sendable {
 
     @inline(__always)
     static func hash(_ id: String) -> Int {
+        // Native strings expose their UTF-8 in place; only a foreign string needs a copy.
+        if let h = id.utf8.withContiguousStorageIfAvailable({ hash(UnsafeRawBufferPointer($0)) }) { return h }
         var copy = id
-        return copy.withUTF8 { bytes -> Int in
-            var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
-            var i = 0
-            let raw = UnsafeRawBufferPointer(bytes)
-            while i + 8 <= raw.count {
-                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-                h ^= h >> 32
-                i += 8
-            }
-            var tail: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < raw.count {
-                tail |= UInt64(raw[i]) << shift
-                shift += 8
-                i += 1
-            }
-            h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-            h ^= h >> 29
-            h = h &* 0xFF51_AFD7_ED55_8CCD
+        return copy.withUTF8 { hash(UnsafeRawBufferPointer($0)) }
+    }
+
+    private static func hash(_ raw: UnsafeRawBufferPointer) -> Int {
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(raw.count)
+        var i = 0
+        while i + 8 <= raw.count {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
             h ^= h >> 32
-            return Int(truncatingIfNeeded: h)
+            i += 8
         }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < raw.count {
+            tail |= UInt64(raw[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 29
+        h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 32
+        return Int(truncatingIfNeeded: h)
     }
 
     /// The slot of a user, if present.
@@ -50,18 +59,18 @@ struct UserTable: Sendable {
         while true {
             let entry = buckets[b]
             if entry == 0 { return nil }
-            if states[Int(entry - 1)].id == id { return entry - 1 }
+            if ids[Int(entry - 1)] == id { return entry - 1 }
             b = (b + 1) & mask
         }
     }
 
     /// The id of a slot.
     @inline(__always)
-    func id(_ slot: Int) -> String { states[slot].id }
+    func id(_ slot: Int) -> String { ids[slot] }
 
     /// Whether a slot holds a user.
     @inline(__always)
-    func isLive(_ slot: Int) -> Bool { !states[slot].id.isEmpty }
+    func isLive(_ slot: Int) -> Bool { !ids[slot].isEmpty }
 
     /// The slot of a user, inserting a fresh state when absent.
     mutating func slotInserting(_ id: String) -> (slot: UInt32, inserted: Bool) {
@@ -70,18 +79,18 @@ struct UserTable: Sendable {
         while true {
             let entry = buckets[b]
             if entry == 0 { break }
-            if states[Int(entry - 1)].id == id { return (entry - 1, false) }
+            if ids[Int(entry - 1)] == id { return (entry - 1, false) }
             b = (b + 1) & mask
         }
         let slot: UInt32
-        var fresh = UserState()
-        fresh.id = id
         if let free = freeSlots.popLast() {
+            // A freed slot already holds a fresh state (see `remove`).
             slot = free
-            states[Int(slot)] = fresh
+            ids[Int(slot)] = id
         } else {
             slot = UInt32(states.count)
-            states.append(fresh)
+            states.append(UserState())
+            ids.append(id)
         }
         buckets[b] = slot + 1
         count += 1
@@ -91,7 +100,7 @@ struct UserTable: Sendable {
 
     /// Removes a user; its slot is reused by the next new user.
     mutating func remove(_ slot: UInt32) {
-        let id = states[Int(slot)].id
+        let id = ids[Int(slot)]
         let mask = buckets.count - 1
         var i = Self.hash(id) & mask
         while buckets[i] != slot + 1 { i = (i + 1) & mask }
@@ -101,7 +110,7 @@ struct UserTable: Sendable {
             j = (j + 1) & mask
             let entry = buckets[j]
             if entry == 0 { break }
-            let home = Self.hash(states[Int(entry - 1)].id) & mask
+            let home = Self.hash(ids[Int(entry - 1)]) & mask
             let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
             if !between {
                 buckets[i] = entry
@@ -109,7 +118,9 @@ struct UserTable: Sendable {
             }
         }
         buckets[i] = 0
+        // A fresh state makes pending timers of the erased user find nothing to do.
         states[Int(slot)] = UserState()
+        ids[Int(slot)] = ""
         freeSlots.append(slot)
         count -= 1
     }
@@ -118,7 +129,7 @@ struct UserTable: Sendable {
         var fresh = [UInt32](repeating: 0, count: buckets.count * 2)
         let mask = fresh.count - 1
         for entry in buckets where entry != 0 {
-            var b = Self.hash(states[Int(entry - 1)].id) & mask
+            var b = Self.hash(ids[Int(entry - 1)]) & mask
             while fresh[b] != 0 { b = (b + 1) & mask }
             fresh[b] = entry
         }
@@ -133,9 +144,8 @@ struct UserTable: Sendable {
     /// Rebuilds a table from slots as exported (empty id = free slot), in slot order.
     init(slots: [(id: String, state: UserState)?], freeSlots: [UInt32]) {
         for entry in slots {
-            var state = entry?.state ?? UserState()
-            state.id = entry?.id ?? ""
-            states.append(state)
+            states.append(entry?.state ?? UserState())
+            ids.append(entry?.id ?? "")
             if entry != nil { count += 1 }
         }
         self.freeSlots = freeSlots
@@ -144,7 +154,7 @@ struct UserTable: Sendable {
         buckets = [UInt32](repeating: 0, count: capacity)
         let mask = capacity - 1
         for slot in 0..<states.count where isLive(slot) {
-            var b = Self.hash(states[slot].id) & mask
+            var b = Self.hash(ids[slot]) & mask
             while buckets[b] != 0 { b = (b + 1) & mask }
             buckets[b] = UInt32(slot + 1)
         }

@@ -53,14 +53,16 @@ extension PartitionProcessor {
         for slot in users.freeSlots { w.unsigned(slot) }
 
         let sessions = operators.sessions
-        w.unsigned(sessions.sessions.count)
-        for s in sessions.sessions {
+        w.unsigned(sessions.slotCount)
+        for index in 0..<UInt32(sessions.slotCount) {
+            let s = sessions[index]
             w.signed(s.start)
             w.signed(s.end)
             w.unsigned(s.events)
             w.double(s.revenue)
-            w.unsigned(s.eventIDs.count)
-            for id in s.eventIDs { w.fixed64(id) }
+            let ids = sessions.eventIDs(index)
+            w.unsigned(ids.count)
+            for id in ids { w.fixed64(id) }
         }
         w.unsigned(sessions.freeSlots.count)
         for slot in sessions.freeSlots { w.unsigned(slot) }
@@ -142,14 +144,14 @@ extension PartitionProcessor {
         for _ in 0..<(try r.count()) { freeUsers.append(try r.unsigned(as: UInt32.self)) }
         operators.users = UserTable(slots: slots, freeSlots: freeUsers)
 
-        var sessions: [OpenSession] = []
+        var sessions: [(session: OpenSession, eventIDs: [UInt64])] = []
         for _ in 0..<(try r.count()) {
             let start = try r.signed(), end = try r.signed()
             let events = try r.unsigned(as: UInt32.self)
             let revenue = try r.double()
             var ids: [UInt64] = []
             for _ in 0..<(try r.count()) { ids.append(try r.fixed64()) }
-            sessions.append(OpenSession(start: start, end: end, events: events, revenue: revenue, eventIDs: ids))
+            sessions.append((OpenSession(start: start, end: end, events: events, revenue: revenue), ids))
         }
         var freeSessions: [UInt32] = []
         for _ in 0..<(try r.count()) { freeSessions.append(try r.unsigned(as: UInt32.self)) }

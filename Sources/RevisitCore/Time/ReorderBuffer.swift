@@ -7,16 +7,16 @@ import Collections
 /// in-order one go to a FIFO in O(1); only the stragglers pay for the heap. Releasing takes
 /// the smaller head of the two.
 ///
-/// The two queues order small trivially copyable entries; the events themselves, which hold
-/// strings, wait in a pool of reusable slots and are moved out once when released. So the
-/// queues never copy an event or touch a reference count.
+/// Ordering only looks at small trivially copyable keys, so peeking and comparing never copy
+/// an event (which holds strings). In-order events wait in a second FIFO in step with their
+/// keys, which keeps their memory sequential; stragglers wait in a pool of reusable slots.
 struct ReorderBuffer: Sendable {
-    /// The ordering key of a buffered event and the pool slot that holds it.
+    /// The ordering key of a buffered event and, for a straggler, its pool slot.
     private struct Entry: Sendable, Comparable {
         var timestamp: Int64
         /// Arrival sequence number: ties in `timestamp` keep arrival order.
         var sequence: UInt64
-        var slot: UInt32
+        var slot: UInt32 = 0
 
         static func < (lhs: Entry, rhs: Entry) -> Bool {
             lhs.timestamp != rhs.timestamp ? lhs.timestamp < rhs.timestamp : lhs.sequence < rhs.sequence
@@ -28,8 +28,9 @@ struct ReorderBuffer: Sendable {
     }
 
     private var inOrder = Deque<Entry>()
+    private var inOrderEvents = EventFIFO()
     private var stragglers = Heap<Entry>()
-    /// Buffered events by slot; nil for a free slot.
+    /// Straggling events by slot; nil for a free slot.
     private var pool: [TimedEvent?] = []
     private var freeSlots: [UInt32] = []
 
@@ -43,12 +44,14 @@ struct ReorderBuffer: Sendable {
     var isEmpty: Bool { inOrder.isEmpty && stragglers.isEmpty }
 
     mutating func insert(_ event: consuming TimedEvent) {
-        let entry = Entry(timestamp: event.timestamp, sequence: event.sequence, slot: store(event))
+        var entry = Entry(timestamp: event.timestamp, sequence: event.sequence)
         // Sequence numbers grow with arrival, so a tail with an equal ts still sorts first.
         if let last = inOrder.last, entry.timestamp < last.timestamp {
+            entry.slot = store(event)
             stragglers.insert(entry)
         } else {
             inOrder.append(entry)
+            inOrderEvents.append(event)
         }
     }
 
@@ -64,19 +67,18 @@ struct ReorderBuffer: Sendable {
 
     /// Removes and returns the earliest event; the buffer must not be empty.
     mutating func popEarliest() -> TimedEvent {
-        let entry: Entry
         if let a = inOrder.first, stragglers.min.map({ !($0 < a) }) ?? true {
-            entry = inOrder.removeFirst()
-        } else {
-            entry = stragglers.removeMin()
+            inOrder.removeFirst()
+            return inOrderEvents.removeFirst()
         }
-        freeSlots.append(entry.slot)
-        return pool[Int(entry.slot)].take()!
+        let slot = stragglers.removeMin().slot
+        freeSlots.append(slot)
+        return pool[Int(slot)].take()!
     }
 
     /// All buffered events in release order (for snapshots).
     var sortedEvents: [TimedEvent] {
-        (Array(inOrder) + stragglers.unordered).sorted().map { pool[Int($0.slot)]! }
+        (inOrderEvents.elements + stragglers.unordered.map { pool[Int($0.slot)]! }).sorted()
     }
 
     private mutating func store(_ event: consuming TimedEvent) -> UInt32 {
@@ -86,5 +88,44 @@ struct ReorderBuffer: Sendable {
         }
         pool.append(event)
         return UInt32(pool.count - 1)
+    }
+}
+
+/// A FIFO ring of events that moves them in and out: unlike a `Deque`, whose `append` copies
+/// its argument, nothing here copies an event or touches its reference counts.
+private struct EventFIFO: Sendable {
+    private var slots: [TimedEvent?] = []
+    private var head = 0
+    private var count = 0
+
+    mutating func append(_ event: consuming TimedEvent) {
+        if count == slots.count { grow() }
+        var i = head + count
+        if i >= slots.count { i -= slots.count }
+        slots[i] = event
+        count += 1
+    }
+
+    /// Removes and returns the oldest event; the FIFO must not be empty.
+    mutating func removeFirst() -> TimedEvent {
+        let event = slots[head].take()!
+        head += 1
+        if head == slots.count { head = 0 }
+        count -= 1
+        return event
+    }
+
+    /// The events, oldest first.
+    var elements: [TimedEvent] {
+        (0..<count).map { slots[(head + $0) % slots.count]! }
+    }
+
+    private mutating func grow() {
+        var bigger: [TimedEvent?] = []
+        bigger.reserveCapacity(max(64, 2 * slots.count))
+        for k in 0..<count { bigger.append(slots[(head + k) % slots.count].take()) }
+        while bigger.count < bigger.capacity { bigger.append(nil) }
+        slots = bigger
+        head = 0
     }
 }
