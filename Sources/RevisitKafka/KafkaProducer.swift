@@ -74,6 +74,21 @@ public final class KafkaProducer {
         return messageID
     }
 
+    /// Queues a message like ``send(_:)``, but when the queue is full, serves delivery reports
+    /// (appending them to `reports`) until there is room: backpressure for a producing loop
+    /// that has nothing better to do while it waits.
+    @discardableResult
+    public func send(_ message: OutgoingMessage, waitingForRoom reports: inout [DeliveryReport]) throws(KafkaError) -> UInt64 {
+        while true {
+            do {
+                return try send(message)
+            } catch {
+                guard error.kind == .queueFull else { throw error }
+                reports += poll(timeoutMilliseconds: 10)
+            }
+        }
+    }
+
     private func produce(
         topic: OpaquePointer, partition: Int32, key: UnsafeRawPointer?, keyCount: Int,
         value: UnsafeRawPointer?, valueCount: Int, headers: OpaquePointer?, timestamp: Int64, messageID: UInt64

@@ -39,23 +39,10 @@ struct KafkaTestSupport {
             let message = OutgoingMessage(
                 topic: topic, key: Array("user-\(index % keys)".utf8), value: sequencedValue(index, keys: keys),
                 timestamp: timestamp?(index))
-            while !(try send(message, with: producer)) {
-                reports += producer.poll(timeoutMilliseconds: 10)
-            }
+            try producer.send(message, waitingForRoom: &reports)
         }
         reports += try producer.flush(timeoutMilliseconds: 30_000)
         return reports
-    }
-
-    /// Sends one message; `false` when the queue is full and the caller should poll first.
-    static func send(_ message: OutgoingMessage, with producer: KafkaProducer) throws(KafkaError) -> Bool {
-        do {
-            try producer.send(message)
-            return true
-        } catch {
-            if error.kind == .queueFull { return false }
-            throw error
-        }
     }
 
     static func sequencedValue(_ index: Int, keys: Int) -> [UInt8] {

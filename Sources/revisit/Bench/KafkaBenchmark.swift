@@ -88,16 +88,9 @@ struct KafkaBenchmark: ParsableCommand {
         for (index, payload) in payloads.enumerated() {
             // Serve delivery reports as a real producer loop does, without waiting.
             if index % 1_000 == 0 { failed += producer.poll().filter { !$0.isDelivered }.count }
-            let message = OutgoingMessage(topic: "bench.swift", key: payload.key, value: payload.value)
-            while true {
-                do {
-                    try producer.send(message)
-                    break
-                } catch {
-                    guard error.kind == .queueFull else { throw error }
-                    failed += producer.poll(timeoutMilliseconds: 5).filter { !$0.isDelivered }.count
-                }
-            }
+            var reports: [DeliveryReport] = []
+            try producer.send(OutgoingMessage(topic: "bench.swift", key: payload.key, value: payload.value), waitingForRoom: &reports)
+            failed += reports.filter { !$0.isDelivered }.count
         }
         failed += try producer.flush(timeoutMilliseconds: 120_000).filter { !$0.isDelivered }.count
         guard failed == 0 else { throw ValidationError("\(failed) messages were not delivered") }

@@ -53,16 +53,9 @@ struct ProduceCommand: ParsableCommand {
                     FileHandle.standardError.write(Data("revisit produce: line \(lineNumber) has no string field \"\(keyField)\"; sent without a key\n".utf8))
                 }
             }
-            let message = OutgoingMessage(topic: topic, key: key.map { Array($0.utf8) }, value: value)
-            while true {
-                do {
-                    try producer.send(message)
-                    break
-                } catch {
-                    guard error.kind == .queueFull else { throw error }
-                    account(producer.poll(timeoutMilliseconds: 50))
-                }
-            }
+            var reports: [DeliveryReport] = []
+            try producer.send(OutgoingMessage(topic: topic, key: key.map { Array($0.utf8) }, value: value), waitingForRoom: &reports)
+            account(reports)
             sent += 1
             if sent % 10_000 == 0 { account(producer.poll()) }
         }
