@@ -5,4 +5,11 @@ struct OpenSession: Sendable, Equatable {
     var end: Int64
     var events: UInt32
     var revenue: Double
+
+    /// Adds an event at `ts` (not before `end`).
+    mutating func extend(at ts: Int64, revenue: Double) {
+        end = ts
+        events += 1
+        self.revenue += revenue
+    }
 }

@@ -58,9 +58,7 @@ struct RetentionOperators: Sendable {
             let sameZone = !rules.perUserTimezone || e.zone == ZoneRegistry.none || e.zone == zone
             if sameZone, zones.day(at: ts, zone: zone) == Int64(users.states[s].lastVisitDay) {
                 sessions.extend(open - 1, at: ts, eventID: e.eventIDHash, revenue: e.revenue)
-                users.states[s].eventsTotal &+= 1
-                users.states[s].revenueTotal += e.revenue
-                users.states[s].lastSeen = ts
+                users.states[s].countEvent(at: ts, revenue: e.revenue)
                 return true
             }
         }
@@ -83,16 +81,15 @@ struct RetentionOperators: Sendable {
             }
         }
         if u.openSession == 0 {
-            u.openSession = sessions.open(at: ts, eventID: e.eventIDHash, revenue: e.revenue) + 1
-            timers.sessionCloses.append(UserTimer(instant: ts + gap, slot: slot))
+            let index = sessions.open(at: ts, eventID: e.eventIDHash, revenue: e.revenue, owner: slot)
+            u.openSession = index + 1
+            timers.sessionCloses.append(UserTimer(instant: ts + gap, slot: slot, session: index))
         }
 
         let zoneChanged = rules.perUserTimezone && e.zone != ZoneRegistry.none && e.zone != u.zone
         if zoneChanged { u.zone = e.zone }
         let day = zones.day(at: ts, zone: u.zone)
-        u.eventsTotal &+= 1
-        u.revenueTotal += e.revenue
-        u.lastSeen = ts
+        u.countEvent(at: ts, revenue: e.revenue)
 
         var newDay = false
         var alerts: [(AlertType, AlertDetails)] = []
@@ -172,14 +169,21 @@ struct RetentionOperators: Sendable {
         let s = Int(timer.slot)
         switch kind {
         case .sessionClose, .sessionReschedule:
-            let open = users.states[s].openSession
-            guard open != 0 else { return }
+            // Most session timers find their session still open and extended; the hint
+            // confirms that from the session alone, sparing a cache miss on the user's state.
+            let open: UInt32
+            if sessions.isOpen(timer.session, owner: timer.slot) {
+                open = timer.session + 1
+            } else {
+                open = users.states[s].openSession
+                guard open != 0 else { return }
+            }
             let due = sessions[open - 1].end + gap
             if due == timer.instant {
                 closeSession(timer.slot, at: timer.instant)
             } else if due > timer.instant {
                 // Extended since queued (extensions queue nothing themselves): try again then.
-                timers.sessionReschedules.insert(UserTimer(instant: due, slot: timer.slot))
+                timers.sessionReschedules.insert(UserTimer(instant: due, slot: timer.slot, session: open - 1))
             }
         case .day:
             guard users.states[s].nextDayTimer == timer.instant else { return }

@@ -49,6 +49,14 @@ struct UserState: Sendable {
     /// Whether the user had an activity event (a user known only from touches has no profile).
     var hasActivity = false
 
+    /// Counts an applied activity event in the totals.
+    @inline(__always)
+    mutating func countEvent(at ts: Int64, revenue: Double) {
+        eventsTotal &+= 1
+        revenueTotal += revenue
+        lastSeen = ts
+    }
+
     // MARK: - Visit-day bitmap
 
     static let bitmapDays = 128

@@ -2,8 +2,9 @@
 ///
 /// Slots are handed out in first-seen order and reused after `forget`, so iteration order
 /// depends only on the sequence of operations, never on hashing; snapshots keep slots as
-/// they are. The index holds 4 bytes per bucket (slot + 1), which keeps the cost per user at
-/// rest to the id, the state and a few bytes of index.
+/// they are. The index holds 8 bytes per bucket: slot + 1 and 32 bits of the id's hash, so a
+/// probe passes over other users' buckets without reading their ids (each a likely cache
+/// miss); per user at rest that is the id, the state and about 16 bytes of index.
 ///
 /// Ids live apart from the states so that `UserState` holds no reference: the operators copy
 /// and update states without reference counting, and a lookup's id comparison and the state
@@ -14,7 +15,8 @@ struct UserTable: Sendable {
     /// User ids by slot; a free slot has an empty id.
     private(set) var ids: [String] = []
     private(set) var freeSlots: [UInt32] = []
-    private var buckets: [UInt32] = Array(repeating: 0, count: 16)
+    /// `UInt64(tag) << 32 | (slot + 1)`, 0 when empty.
+    private var buckets: [UInt64] = Array(repeating: 0, count: 16)
     private(set) var count = 0
 
     init() {}
@@ -52,14 +54,21 @@ struct UserTable: Sendable {
         return Int(truncatingIfNeeded: h)
     }
 
+    /// The bucket tag of a hash: bits that the bucket position does not already use.
+    @inline(__always)
+    private static func tag(_ hash: Int) -> UInt64 { UInt64(bitPattern: Int64(hash)) & 0xFFFF_FFFF_0000_0000 }
+
     /// The slot of a user, if present.
     func slot(of id: String) -> UInt32? {
+        let h = Self.hash(id)
         let mask = buckets.count - 1
-        var b = Self.hash(id) & mask
+        let tag = Self.tag(h)
+        var b = h & mask
         while true {
             let entry = buckets[b]
             if entry == 0 { return nil }
-            if ids[Int(entry - 1)] == id { return entry - 1 }
+            let slot = UInt32(truncatingIfNeeded: entry) - 1
+            if entry & 0xFFFF_FFFF_0000_0000 == tag, ids[Int(slot)] == id { return slot }
             b = (b + 1) & mask
         }
     }
@@ -74,12 +83,15 @@ struct UserTable: Sendable {
 
     /// The slot of a user, inserting a fresh state when absent.
     mutating func slotInserting(_ id: String) -> (slot: UInt32, inserted: Bool) {
+        let h = Self.hash(id)
         let mask = buckets.count - 1
-        var b = Self.hash(id) & mask
+        let tag = Self.tag(h)
+        var b = h & mask
         while true {
             let entry = buckets[b]
             if entry == 0 { break }
-            if ids[Int(entry - 1)] == id { return (entry - 1, false) }
+            let slot = UInt32(truncatingIfNeeded: entry) - 1
+            if entry & 0xFFFF_FFFF_0000_0000 == tag, ids[Int(slot)] == id { return (slot, false) }
             b = (b + 1) & mask
         }
         let slot: UInt32
@@ -92,7 +104,7 @@ struct UserTable: Sendable {
             states.append(UserState())
             ids.append(id)
         }
-        buckets[b] = slot + 1
+        buckets[b] = tag | UInt64(slot + 1)
         count += 1
         if count * 4 >= buckets.count * 3 { grow() }
         return (slot, true)
@@ -103,14 +115,14 @@ struct UserTable: Sendable {
         let id = ids[Int(slot)]
         let mask = buckets.count - 1
         var i = Self.hash(id) & mask
-        while buckets[i] != slot + 1 { i = (i + 1) & mask }
+        while UInt32(truncatingIfNeeded: buckets[i]) != slot + 1 { i = (i + 1) & mask }
         // Backward-shift deletion keeps probe sequences intact without tombstones.
         var j = i
         while true {
             j = (j + 1) & mask
             let entry = buckets[j]
             if entry == 0 { break }
-            let home = Self.hash(ids[Int(entry - 1)]) & mask
+            let home = Self.hash(ids[Int(UInt32(truncatingIfNeeded: entry) - 1)]) & mask
             let between = i <= j ? (home > i && home <= j) : (home > i || home <= j)
             if !between {
                 buckets[i] = entry
@@ -126,10 +138,10 @@ struct UserTable: Sendable {
     }
 
     private mutating func grow() {
-        var fresh = [UInt32](repeating: 0, count: buckets.count * 2)
+        var fresh = [UInt64](repeating: 0, count: buckets.count * 2)
         let mask = fresh.count - 1
         for entry in buckets where entry != 0 {
-            var b = Self.hash(ids[Int(entry - 1)]) & mask
+            var b = Self.hash(ids[Int(UInt32(truncatingIfNeeded: entry) - 1)]) & mask
             while fresh[b] != 0 { b = (b + 1) & mask }
             fresh[b] = entry
         }
@@ -151,12 +163,13 @@ struct UserTable: Sendable {
         self.freeSlots = freeSlots
         var capacity = 16
         while count * 4 >= capacity * 3 { capacity *= 2 }
-        buckets = [UInt32](repeating: 0, count: capacity)
+        buckets = [UInt64](repeating: 0, count: capacity)
         let mask = capacity - 1
         for slot in 0..<states.count where isLive(slot) {
-            var b = Self.hash(ids[slot]) & mask
+            let h = Self.hash(ids[slot])
+            var b = h & mask
             while buckets[b] != 0 { b = (b + 1) & mask }
-            buckets[b] = UInt32(slot + 1)
+            buckets[b] = Self.tag(h) | UInt64(slot + 1)
         }
     }
 }

@@ -166,6 +166,10 @@ extension PartitionProcessor {
         guard freeUsers.allSatisfy({ Int($0) < slots.count && slots[Int($0)] == nil }),
               freeSessions.allSatisfy({ Int($0) < sessions.count })
         else { throw .badSnapshot("bad free list") }
+        for slot in 0..<slots.count {
+            guard let open = slots[slot]?.state.openSession, open != 0 else { continue }
+            operators.sessions.setOwner(open - 1, UInt32(slot))
+        }
 
         var closes = Deque<UserTimer>()
         for _ in 0..<(try r.count()) {

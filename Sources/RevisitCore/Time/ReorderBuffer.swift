@@ -7,12 +7,12 @@ import Collections
 /// in-order one go to a FIFO in O(1); only the stragglers pay for the heap. Releasing takes
 /// the smaller head of the two.
 ///
-/// Ordering only looks at small trivially copyable keys, so peeking and comparing never copy
-/// an event (which holds strings). In-order events wait in a second FIFO in step with their
-/// keys, which keeps their memory sequential; stragglers wait in a pool of reusable slots.
+/// Peeking and comparing never copy an event (which holds strings): the FIFO reads the keys
+/// of its head in place, and the heap orders small trivially copyable keys whose events wait
+/// in a pool of reusable slots.
 struct ReorderBuffer: Sendable {
     /// The ordering key of a buffered event and, for a straggler, its pool slot.
-    private struct Entry: Sendable, Comparable {
+    fileprivate struct Entry: Sendable, Comparable {
         var timestamp: Int64
         /// Arrival sequence number: ties in `timestamp` keep arrival order.
         var sequence: UInt64
@@ -27,8 +27,7 @@ struct ReorderBuffer: Sendable {
         }
     }
 
-    private var inOrder = Deque<Entry>()
-    private var inOrderEvents = EventFIFO()
+    private var inOrder = EventFIFO()
     private var stragglers = Heap<Entry>()
     /// Straggling events by slot; nil for a free slot.
     private var pool: [TimedEvent?] = []
@@ -44,20 +43,19 @@ struct ReorderBuffer: Sendable {
     var isEmpty: Bool { inOrder.isEmpty && stragglers.isEmpty }
 
     mutating func insert(_ event: consuming TimedEvent) {
-        var entry = Entry(timestamp: event.timestamp, sequence: event.sequence)
         // Sequence numbers grow with arrival, so a tail with an equal ts still sorts first.
-        if let last = inOrder.last, entry.timestamp < last.timestamp {
+        if let last = inOrder.lastTimestamp, event.timestamp < last {
+            var entry = Entry(timestamp: event.timestamp, sequence: event.sequence)
             entry.slot = store(event)
             stragglers.insert(entry)
         } else {
-            inOrder.append(entry)
-            inOrderEvents.append(event)
+            inOrder.append(event)
         }
     }
 
     /// The earliest buffered event's time.
     var earliest: Int64? {
-        switch (inOrder.first, stragglers.min) {
+        switch (inOrder.firstKey, stragglers.min) {
         case (nil, nil): nil
         case (let a?, nil): a.timestamp
         case (nil, let b?): b.timestamp
@@ -67,9 +65,8 @@ struct ReorderBuffer: Sendable {
 
     /// Removes and returns the earliest event; the buffer must not be empty.
     mutating func popEarliest() -> TimedEvent {
-        if let a = inOrder.first, stragglers.min.map({ !($0 < a) }) ?? true {
-            inOrder.removeFirst()
-            return inOrderEvents.removeFirst()
+        if let a = inOrder.firstKey, stragglers.min.map({ !($0 < a) }) ?? true {
+            return inOrder.removeFirst()
         }
         let slot = stragglers.removeMin().slot
         freeSlots.append(slot)
@@ -78,7 +75,7 @@ struct ReorderBuffer: Sendable {
 
     /// All buffered events in release order (for snapshots).
     var sortedEvents: [TimedEvent] {
-        (inOrderEvents.elements + stragglers.unordered.map { pool[Int($0.slot)]! }).sorted()
+        (inOrder.elements + stragglers.unordered.map { pool[Int($0.slot)]! }).sorted()
     }
 
     private mutating func store(_ event: consuming TimedEvent) -> UInt32 {
@@ -96,9 +93,24 @@ struct ReorderBuffer: Sendable {
 private struct EventFIFO: Sendable {
     private var slots: [TimedEvent?] = []
     private var head = 0
-    private var count = 0
+    private(set) var count = 0
+    private var tailTimestamp: Int64 = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    /// The time of the newest event, nil when empty.
+    var lastTimestamp: Int64? { count == 0 ? nil : tailTimestamp }
+
+    /// The ordering key of the oldest event, read in place; nil when empty.
+    fileprivate var firstKey: ReorderBuffer.Entry? {
+        guard count > 0 else { return nil }
+        return slots.withUnsafeBufferPointer { buffer in
+            buffer[head].map { ReorderBuffer.Entry(timestamp: $0.timestamp, sequence: $0.sequence) }
+        }
+    }
 
     mutating func append(_ event: consuming TimedEvent) {
+        tailTimestamp = event.timestamp
         if count == slots.count { grow() }
         var i = head + count
         if i >= slots.count { i -= slots.count }
