@@ -31,14 +31,29 @@ struct KafkaBenchmark: ParsableCommand {
     @Option(help: "Measure only this phase of the Swift layer, without kcat (for profiling): produce or consume.")
     var only: Phase?
 
+    @Flag(help: "Host the mock cluster in this process instead of a `revisit broker` child process.")
+    var inProcessBroker = false
+
     func run() throws {
-        let cluster = try MockCluster(brokerCount: 1)
         // One topic per produce run, so runs do not add up in the mock cluster's partitions;
         // the consumers read the first Swift one.
-        for run in 0..<runs {
-            for client in ["swift", "kcat"] { try cluster.createTopic("bench.\(client).\(run)", partitions: partitions) }
+        let topics = (0..<runs).flatMap { run in ["swift", "kcat"].map { "bench.\($0).\(run)" } }
+        // By default the broker runs in its own process, as it does for kcat: the Swift
+        // clients then do not share their process with it.
+        var cluster: MockCluster?
+        var broker: Process?
+        defer { broker?.terminate(); broker?.waitUntilExit() }
+        let bootstrap: String
+        if inProcessBroker {
+            let inProcess = try MockCluster(brokerCount: 1)
+            for topic in topics { try inProcess.createTopic(topic, partitions: partitions) }
+            cluster = inProcess
+            bootstrap = inProcess.bootstrapServers
+        } else {
+            (broker, bootstrap) = try startBroker(topics: topics)
         }
-        let kafka = KafkaConfiguration(brokers: cluster.bootstrapServers, clientID: "revisit-bench")
+        defer { withExtendedLifetime(cluster) {} }
+        let kafka = KafkaConfiguration(brokers: bootstrap, clientID: "revisit-bench")
         let payloads = (0..<messages).map(message)
         print("Kafka layer benchmark: \(messages) messages of ~\(payloads[0].value.count) bytes, \(partitions) partitions, lz4, idempotent producer")
 
@@ -59,7 +74,7 @@ struct KafkaBenchmark: ParsableCommand {
         var kcatProduce: Double?
         for run in 0..<runs {
             swiftProduce = min(swiftProduce, try measure { try produce(payloads, topic: "bench.swift.\(run)", kafka: kafka) })
-            if let seconds = try kcatProduceSeconds(payloads, topic: "bench.kcat.\(run)", bootstrap: cluster.bootstrapServers) {
+            if let seconds = try kcatProduceSeconds(payloads, topic: "bench.kcat.\(run)", bootstrap: bootstrap) {
                 kcatProduce = min(kcatProduce ?? .infinity, seconds)
             }
         }
@@ -71,7 +86,7 @@ struct KafkaBenchmark: ParsableCommand {
         var kcatConsume = Double.infinity
         for _ in 0..<runs {
             swiftConsume = min(swiftConsume, try measure { try consume(kafka: kafka) })
-            if let seconds = try kcatConsumeSeconds(bootstrap: cluster.bootstrapServers) { kcatConsume = min(kcatConsume, seconds) }
+            if let seconds = try kcatConsumeSeconds(bootstrap: bootstrap) { kcatConsume = min(kcatConsume, seconds) }
         }
         report("consume", "Swift KafkaConsumer (best of \(runs))", swiftConsume)
         if kcatConsume.isFinite {
@@ -119,6 +134,27 @@ struct KafkaBenchmark: ParsableCommand {
             for message in batch.messages { bytes &+= message.value.count }
         }
         guard bytes > 0 else { throw ValidationError("consumed no bytes") }
+    }
+
+    /// Starts `revisit broker` with the topics and returns it with its bootstrap address.
+    private func startBroker(topics: [String]) throws -> (Process, String) {
+        let file = NSTemporaryDirectory() + "revisit-bench-broker-\(getpid())"
+        try? FileManager.default.removeItem(atPath: file)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        process.arguments = ["broker", "--bootstrap-file", file] + topics.flatMap { ["--topic", "\($0):\(partitions)"] }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline, process.isRunning {
+            if let text = try? String(contentsOfFile: file, encoding: .utf8), !text.isEmpty {
+                return (process, text.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        process.terminate()
+        throw CommandFailure("revisit broker did not start within 20 s")
     }
 
     // MARK: - kcat
