@@ -130,7 +130,7 @@ public final class KafkaConsumer {
         }
         batch.errors += client.events.errors
         client.events.errors.removeAll(keepingCapacity: true)
-        if let fatal = client.fatalError() { throw fatal }
+        if let fatal = client.fatalClientError() { throw fatal }
     }
 
     private func convert(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumedMessage? {

@@ -36,7 +36,7 @@ public final class KafkaProducer {
     @discardableResult
     public func send(_ message: OutgoingMessage) throws(KafkaError) -> UInt64 {
         let messageID = nextMessageID
-        let topic = topicHandle(message.topic)
+        let topic = try topicHandle(message.topic)
         var headers: OpaquePointer?
         if !message.headers.isEmpty {
             headers = rd_kafka_headers_new(message.headers.count)
@@ -114,14 +114,21 @@ public final class KafkaProducer {
         }
     }
 
-    private func topicHandle(_ name: String) -> OpaquePointer {
+    private func topicHandle(_ name: String) throws(KafkaError) -> OpaquePointer {
         // Most sends go to the topic of the previous one: skip hashing the name then.
         if let last = lastTopic, last.name == name { return last.handle }
-        let topic = topics[name] ?? {
-            let handle = rd_kafka_topic_new(client.handle, name, nil)!
-            topics[name] = handle
-            return handle
-        }()
+        let topic: OpaquePointer
+        if let known = topics[name] {
+            topic = known
+        } else {
+            guard let created = rd_kafka_topic_new(client.handle, name, nil) else {
+                throw KafkaError(kind: .invalidState, code: KafkaErrorCode(rd_kafka_last_error()),
+                                 reason: "cannot use topic name \"\(name)\": \(KafkaErrorCode(rd_kafka_last_error()).message)",
+                                 topic: name, isRetriable: false)
+            }
+            topics[name] = created
+            topic = created
+        }
         lastTopic = (name, topic)
         return topic
     }
@@ -159,7 +166,7 @@ public final class KafkaProducer {
     }
 
     /// The error that made this producer unusable (for example, an idempotence violation).
-    public func fatalError() -> KafkaError? { client.fatalError() }
+    public func fatalClientError() -> KafkaError? { client.fatalClientError() }
 
     /// Reads a partition's low and high watermark offsets.
     public func watermarks(of partition: TopicPartition, timeoutMilliseconds: Int32 = 5_000) throws(KafkaError) -> (low: Int64, high: Int64) {

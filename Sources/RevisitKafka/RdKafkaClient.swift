@@ -41,7 +41,7 @@ final class RdKafkaClient {
     }
 
     /// The error that made this client unusable, if librdkafka raised one.
-    func fatalError() -> KafkaError? {
+    func fatalClientError() -> KafkaError? {
         var text = [CChar](repeating: 0, count: 512)
         let code = rd_kafka_fatal_error(handle, &text, text.count)
         guard code != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }

@@ -90,6 +90,16 @@ struct KafkaFailureTests {
         #expect(Set(seen).count == 2_000)
     }
 
+    @Test("A topic name librdkafka refuses is an error, not a crash")
+    func badTopicNameIsAnError() throws {
+        let support = try KafkaTestSupport(topics: [:])
+        let producer = try support.producer()
+        let name = String(repeating: "t", count: 600)
+        let error = #expect(throws: KafkaError.self) { try producer.send(OutgoingMessage(topic: name, key: nil, value: [1])) }
+        #expect(error?.topic == name)
+        #expect(error?.isRetriable == false)
+    }
+
     @Test("An unknown property fails fast with librdkafka's own message")
     func unknownPropertyFailsFast() throws {
         let kafka = KafkaConfiguration(brokers: "localhost:1", properties: ["no.such.property": "1"])
