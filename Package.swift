@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // MARK: - librdkafka
@@ -63,13 +64,14 @@ let package = Package(
                 "RevisitRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
         // MARK: - Tests
         .testTarget(name: "RevisitKafkaTests", dependencies: ["RevisitKafka"]),
         .testTarget(name: "RevisitCoreTests", dependencies: ["RevisitCore"]),
-        .testTarget(name: "RevisitRuntimeTests", dependencies: ["RevisitRuntime", "RevisitCore"]),
+        .testTarget(name: "RevisitRuntimeTests", dependencies: ["RevisitRuntime", "RevisitCore", "RevisitKafka"]),
         // Runs the built `revisit` executable as separate processes.
         .testTarget(name: "RevisitCLITests", dependencies: ["revisit"]),
     ]
