@@ -70,7 +70,7 @@ public struct PartitionProcessor: Sendable {
         case .failure(let rejection):
             deadLetter(rejection, value: value, key: key, source: source)
         case .success(let event):
-            if let rejection = admit(event) {
+            if let rejection = admit(event, origin: source.offset) {
                 deadLetter(rejection, value: value, key: key, source: source)
             }
         }
@@ -81,7 +81,7 @@ public struct PartitionProcessor: Sendable {
     @discardableResult
     public mutating func process(event: ParsedEvent) -> EventRejection? {
         counters.received += 1
-        guard let rejection = admit(event) else { return nil }
+        guard let rejection = admit(event, origin: 0) else { return nil }
         counters.deadLetters[rejection.reason, default: 0] += 1
         return rejection
     }
@@ -89,29 +89,45 @@ public struct PartitionProcessor: Sendable {
     /// The checks that need partition state: `bad_tz`, `ts_out_of_range`, `too_late`. An event
     /// that passes them is buffered and whatever the watermark allows is released; one that
     /// fails is returned unapplied.
-    private mutating func admit(_ e: ParsedEvent) -> EventRejection? {
-        var zone = ZoneRegistry.none
-        if let name = e.timeZoneName {
-            guard let id = operators.zones.resolve(name) else {
-                return EventRejection(.badTimeZone, "field `tz` names no known IANA zone", userID: e.userID)
-            }
-            zone = id
-        }
-        let latest = wallClock &+ rules.maxFutureSkew.milliseconds
-        guard e.timestamp >= Self.earliestTimestamp, e.timestamp <= latest else {
-            return EventRejection(
-                .timestampOutOfRange, "field `ts` is before 2000-01-01 or more than max_future_skew past the wall clock",
-                userID: e.userID)
+    private mutating func admit(_ e: ParsedEvent, origin: Int64) -> EventRejection? {
+        let zone: UInt16
+        switch checkZoneAndTime(e) {
+        case .failure(let rejection): return rejection
+        case .success(let id): zone = id
         }
         guard e.timestamp >= watermark else {
             return EventRejection(
                 .tooLate, "field `ts` is \(watermark - e.timestamp) ms behind the watermark", userID: e.userID)
         }
-        sequence += 1
-        accept(TimedEvent(
-            timestamp: e.timestamp, sequence: sequence, userID: e.userID, eventIDHash: e.eventIDHash,
-            kind: e.kind, zone: zone, revenue: e.revenue, campaign: e.campaign, variant: e.variant))
+        accept(timed(e, zone: zone, origin: origin))
         return nil
+    }
+
+    /// `bad_tz` and `ts_out_of_range`; the resolved zone of an event that passes.
+    mutating func checkZoneAndTime(_ e: ParsedEvent) -> Result<UInt16, EventRejection> {
+        var zone = ZoneRegistry.none
+        if let name = e.timeZoneName {
+            guard let id = operators.zones.resolve(name) else {
+                return .failure(EventRejection(.badTimeZone, "field `tz` names no known IANA zone", userID: e.userID))
+            }
+            zone = id
+        }
+        let latest = wallClock &+ rules.maxFutureSkew.milliseconds
+        guard e.timestamp >= Self.earliestTimestamp, e.timestamp <= latest else {
+            return .failure(EventRejection(
+                .timestampOutOfRange, "field `ts` is before 2000-01-01 or more than max_future_skew past the wall clock",
+                userID: e.userID))
+        }
+        return .success(zone)
+    }
+
+    /// The next arrival as a buffered event.
+    mutating func timed(_ e: ParsedEvent, zone: UInt16, origin: Int64) -> TimedEvent {
+        sequence += 1
+        return TimedEvent(
+            timestamp: e.timestamp, sequence: sequence, userID: e.userID, eventIDHash: e.eventIDHash,
+            kind: e.kind, zone: zone, revenue: e.revenue, campaign: e.campaign, variant: e.variant,
+            origin: origin)
     }
 
     private mutating func accept(_ event: consuming TimedEvent) {

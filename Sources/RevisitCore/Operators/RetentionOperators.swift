@@ -11,6 +11,7 @@ struct RetentionOperators: Sendable {
     var zones: ZoneRegistry
     var campaigns = Interner()
     var timers = TimerQueues()
+    var changes = UserChangeLog()
     var outputs: [OutputRecord] = []
     private let gap: Int64
     private let milestones: Set<Int>
@@ -33,6 +34,7 @@ struct RetentionOperators: Sendable {
             return true
         case .campaignTouch:
             let slot = users.slotInserting(e.userID).slot
+            changes.mark(slot)
             let campaign = campaigns.intern(e.campaign ?? "")
             let variant = e.variant.map { campaigns.intern($0) + 1 } ?? 0
             users.states[Int(slot)].touchCampaign = campaign + 1
@@ -46,6 +48,7 @@ struct RetentionOperators: Sendable {
 
     private mutating func applyActivity(_ e: TimedEvent) -> Bool {
         let slot = users.slotInserting(e.userID).slot
+        changes.mark(slot)
         let s = Int(slot)
         let ts = e.timestamp
 
@@ -156,6 +159,7 @@ struct RetentionOperators: Sendable {
             let open = users.states[Int(slot)].openSession
             if open != 0 { sessions.release(open - 1) }
             users.remove(slot)
+            changes.markErased(userID)
         }
         outputs.append(.tombstone(userID: userID, at: ts))
     }
@@ -195,6 +199,7 @@ struct RetentionOperators: Sendable {
         let s = Int(slot)
         let index = users.states[s].openSession - 1
         let session = sessions[index]
+        changes.mark(slot)
         users.states[s].closedSessions += 1
         users.states[s].closedSessionMilliseconds += session.end - session.start
         users.states[s].lastSessionStart = session.start
@@ -211,6 +216,7 @@ struct RetentionOperators: Sendable {
     /// at the midnight, raise what is due, and plan the next change.
     private mutating func fireDay(_ slot: UInt32, at instant: Int64) {
         let s = Int(slot)
+        changes.mark(slot)
         var u = users.states[s]
         let day = zones.day(at: instant, zone: u.zone)
         let terms = evaluator.terms(u)

@@ -80,6 +80,11 @@ struct SnapshotReader {
         try bool() ? try string() : nil
     }
 
+    /// A length-prefixed byte string.
+    mutating func byteString() throws(PartitionProcessorError) -> [UInt8] {
+        try raw(try count())
+    }
+
     mutating func raw(_ count: Int) throws(PartitionProcessorError) -> [UInt8] {
         guard index + count <= bytes.count else { throw truncated() }
         defer { index += count }

@@ -47,4 +47,10 @@ struct SnapshotWriter {
     }
 
     mutating func raw(_ value: [UInt8]) { bytes.append(contentsOf: value) }
+
+    /// A length-prefixed byte string.
+    mutating func byteString(_ value: [UInt8]) {
+        unsigned(UInt64(value.count))
+        bytes.append(contentsOf: value)
+    }
 }

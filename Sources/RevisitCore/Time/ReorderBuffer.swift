@@ -73,6 +73,18 @@ struct ReorderBuffer: Sendable {
         return pool[Int(slot)].take()!
     }
 
+    /// The smallest `origin` of the buffered events, nil when empty. Origins grow with
+    /// arrival (input offsets), so among the in-order events the head has the smallest;
+    /// only the stragglers need a scan.
+    var earliestOrigin: Int64? {
+        var best = inOrder.firstOrigin
+        for entry in stragglers.unordered {
+            let origin = pool[Int(entry.slot)]!.origin
+            if best.map({ origin < $0 }) ?? true { best = origin }
+        }
+        return best
+    }
+
     /// All buffered events in release order (for snapshots).
     var sortedEvents: [TimedEvent] {
         (inOrder.elements + stragglers.unordered.map { pool[Int($0.slot)]! }).sorted()
@@ -107,6 +119,12 @@ private struct EventFIFO: Sendable {
         return slots.withUnsafeBufferPointer { buffer in
             buffer[head].map { ReorderBuffer.Entry(timestamp: $0.timestamp, sequence: $0.sequence) }
         }
+    }
+
+    /// The origin of the oldest event, read in place; nil when empty.
+    var firstOrigin: Int64? {
+        guard count > 0 else { return nil }
+        return slots.withUnsafeBufferPointer { $0[head]?.origin }
     }
 
     mutating func append(_ event: consuming TimedEvent) {

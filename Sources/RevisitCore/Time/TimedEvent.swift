@@ -11,6 +11,9 @@ struct TimedEvent: Sendable, Comparable {
     var revenue: Double
     var campaign: String?
     var variant: String?
+    /// Where the event came from: its input offset (a file's line number). A restored task
+    /// re-reads its input from the smallest origin still buffered (see `PartitionProcessor.bufferedOrigin`).
+    var origin: Int64 = 0
 
     static func < (lhs: TimedEvent, rhs: TimedEvent) -> Bool {
         lhs.timestamp != rhs.timestamp ? lhs.timestamp < rhs.timestamp : lhs.sequence < rhs.sequence
