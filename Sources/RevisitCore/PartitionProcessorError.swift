@@ -7,3 +7,14 @@ public enum PartitionProcessorError: Error, Sendable, Equatable {
     /// The snapshot is not one this version can read.
     case badSnapshot(String)
 }
+
+extension PartitionProcessorError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .unknownTimeZone(let zone): "timezone \"\(zone)\" is not a known IANA zone"
+        case .windowTooLong(let setting, let days):
+            "\(setting) is \(days) days; at most \(UserState.bitmapDays) days of visit history are kept"
+        case .badSnapshot(let reason): reason
+        }
+    }
+}

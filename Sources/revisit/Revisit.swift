@@ -2,11 +2,12 @@ import ArgumentParser
 
 /// The `revisit` command: a stream processor for user retention.
 @main
-struct Revisit: ParsableCommand {
+struct Revisit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revisit",
         abstract: "Sessions, streaks, tiers, lifecycle stages and churn risk per user, from a Kafka event stream.",
         subcommands: [
+            RunCommand.self,
             ReplayCommand.self,
             FitCommand.self,
             BrokerCommand.self,

@@ -1,23 +1,26 @@
 /// Reads what `SnapshotWriter` wrote; every read checks bounds and reports truncation.
-struct SnapshotReader {
+public struct SnapshotReader {
     private let bytes: [UInt8]
     private var index = 0
 
-    init(_ bytes: [UInt8]) {
+    /// How many bytes were read so far.
+    public var position: Int { index }
+
+    public init(_ bytes: [UInt8]) {
         self.bytes = bytes
     }
 
-    var isAtEnd: Bool { index == bytes.count }
+    public var isAtEnd: Bool { index == bytes.count }
 
     private func truncated() -> PartitionProcessorError { .badSnapshot("truncated at byte \(index)") }
 
-    mutating func byte() throws(PartitionProcessorError) -> UInt8 {
+    public mutating func byte() throws(PartitionProcessorError) -> UInt8 {
         guard index < bytes.count else { throw truncated() }
         defer { index += 1 }
         return bytes[index]
     }
 
-    mutating func unsigned() throws(PartitionProcessorError) -> UInt64 {
+    public mutating func unsigned() throws(PartitionProcessorError) -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -30,7 +33,7 @@ struct SnapshotReader {
     }
 
     /// An unsigned value that must fit `T` (counts, ids).
-    mutating func unsigned<T: FixedWidthInteger>(as: T.Type) throws(PartitionProcessorError) -> T {
+    public mutating func unsigned<T: FixedWidthInteger>(as: T.Type) throws(PartitionProcessorError) -> T {
         let v = try unsigned()
         guard let value = T(exactly: v) else { throw .badSnapshot("value \(v) out of range at byte \(index)") }
         return value
@@ -38,18 +41,18 @@ struct SnapshotReader {
 
     /// A count of following items, bounded by the bytes left so that junk cannot ask for
     /// huge allocations.
-    mutating func count() throws(PartitionProcessorError) -> Int {
+    public mutating func count() throws(PartitionProcessorError) -> Int {
         let v = try unsigned()
         guard v <= UInt64(bytes.count - index) else { throw .badSnapshot("count \(v) exceeds snapshot size") }
         return Int(v)
     }
 
-    mutating func signed() throws(PartitionProcessorError) -> Int64 {
+    public mutating func signed() throws(PartitionProcessorError) -> Int64 {
         let v = try unsigned()
         return Int64(bitPattern: (v >> 1) ^ (0 &- (v & 1)))
     }
 
-    mutating func fixed64() throws(PartitionProcessorError) -> UInt64 {
+    public mutating func fixed64() throws(PartitionProcessorError) -> UInt64 {
         guard index + 8 <= bytes.count else { throw truncated() }
         var v: UInt64 = 0
         for k in 0..<8 { v |= UInt64(bytes[index + k]) << UInt64(8 * k) }
@@ -57,11 +60,11 @@ struct SnapshotReader {
         return v
     }
 
-    mutating func double() throws(PartitionProcessorError) -> Double {
+    public mutating func double() throws(PartitionProcessorError) -> Double {
         Double(bitPattern: try fixed64())
     }
 
-    mutating func bool() throws(PartitionProcessorError) -> Bool {
+    public mutating func bool() throws(PartitionProcessorError) -> Bool {
         switch try byte() {
         case 0: return false
         case 1: return true
@@ -69,23 +72,23 @@ struct SnapshotReader {
         }
     }
 
-    mutating func string() throws(PartitionProcessorError) -> String {
+    public mutating func string() throws(PartitionProcessorError) -> String {
         let length = try count()
         guard index + length <= bytes.count else { throw truncated() }
         defer { index += length }
         return String(decoding: bytes[index..<(index + length)], as: UTF8.self)
     }
 
-    mutating func optionalString() throws(PartitionProcessorError) -> String? {
+    public mutating func optionalString() throws(PartitionProcessorError) -> String? {
         try bool() ? try string() : nil
     }
 
     /// A length-prefixed byte string.
-    mutating func byteString() throws(PartitionProcessorError) -> [UInt8] {
+    public mutating func byteString() throws(PartitionProcessorError) -> [UInt8] {
         try raw(try count())
     }
 
-    mutating func raw(_ count: Int) throws(PartitionProcessorError) -> [UInt8] {
+    public mutating func raw(_ count: Int) throws(PartitionProcessorError) -> [UInt8] {
         guard index + count <= bytes.count else { throw truncated() }
         defer { index += count }
         return Array(bytes[index..<(index + count)])

@@ -1,9 +1,11 @@
 /// Writes the compact binary form of snapshots: LEB128 varints, zigzag for signed values,
 /// doubles as their 8-byte bit pattern, strings as length + UTF-8.
-struct SnapshotWriter {
-    private(set) var bytes: [UInt8] = []
+public struct SnapshotWriter {
+    public private(set) var bytes: [UInt8] = []
 
-    mutating func unsigned(_ value: UInt64) {
+    public init() {}
+
+    public mutating func unsigned(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -12,13 +14,13 @@ struct SnapshotWriter {
         bytes.append(UInt8(v))
     }
 
-    mutating func unsigned<T: BinaryInteger>(_ value: T) { unsigned(UInt64(value)) }
+    public mutating func unsigned<T: BinaryInteger>(_ value: T) { unsigned(UInt64(value)) }
 
-    mutating func signed(_ value: Int64) {
+    public mutating func signed(_ value: Int64) {
         unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
-    mutating func double(_ value: Double) {
+    public mutating func double(_ value: Double) {
         var v = value.bitPattern
         for _ in 0..<8 {
             bytes.append(UInt8(truncatingIfNeeded: v))
@@ -26,7 +28,7 @@ struct SnapshotWriter {
         }
     }
 
-    mutating func fixed64(_ value: UInt64) {
+    public mutating func fixed64(_ value: UInt64) {
         var v = value
         for _ in 0..<8 {
             bytes.append(UInt8(truncatingIfNeeded: v))
@@ -34,22 +36,22 @@ struct SnapshotWriter {
         }
     }
 
-    mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
+    public mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
 
-    mutating func string(_ value: String) {
+    public mutating func string(_ value: String) {
         unsigned(UInt64(value.utf8.count))
         bytes.append(contentsOf: value.utf8)
     }
 
-    mutating func optionalString(_ value: String?) {
+    public mutating func optionalString(_ value: String?) {
         bool(value != nil)
         if let value { string(value) }
     }
 
-    mutating func raw(_ value: [UInt8]) { bytes.append(contentsOf: value) }
+    public mutating func raw(_ value: [UInt8]) { bytes.append(contentsOf: value) }
 
     /// A length-prefixed byte string.
-    mutating func byteString(_ value: [UInt8]) {
+    public mutating func byteString(_ value: [UInt8]) {
         unsigned(UInt64(value.count))
         bytes.append(contentsOf: value)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RevisitCore
 import RevisitKafka
 
 /// `--brokers` and `-X NAME=VALUE`, shared by every Kafka-facing command.
@@ -30,5 +31,18 @@ struct KafkaOptions: ParsableArguments {
             pairs[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
         return KafkaConfiguration(brokers: resolvedBrokers, clientID: clientID, properties: pairs)
+    }
+
+    /// The client settings for a pipeline: its file's `kafka.*` properties, then `-X` ones on
+    /// top. A `bootstrap.servers` in the file counts unless `--brokers` or
+    /// `$REVISIT_BROKERS` names the brokers.
+    func configuration(clientID: String, pipeline: PipelineConfiguration) -> KafkaConfiguration {
+        var result = configuration(clientID: clientID)
+        var merged = pipeline.kafka
+        let brokersGiven = brokers != nil || !(ProcessInfo.processInfo.environment["REVISIT_BROKERS"] ?? "").isEmpty
+        if brokersGiven { merged["bootstrap.servers"] = nil }
+        merged.merge(result.properties) { _, flag in flag }
+        result.properties = merged
+        return result
     }
 }

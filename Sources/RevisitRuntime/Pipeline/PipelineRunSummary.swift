@@ -1,0 +1,49 @@
+import Foundation
+
+/// What one `revisit run` process did, reported when it stops.
+public struct PipelineRunSummary: Sendable {
+    public var partitionsAssigned = 0
+    public var partitionsReleased = 0
+    /// One entry per partition taken over, in order.
+    public var restores: [RestoreStatistics] = []
+    /// What the tasks did, summed over every partition held.
+    public var totals = TaskStatistics()
+    public var checkpoints = 0
+    /// Tasks restarted from their last checkpoint after a failed delivery.
+    public var resets = 0
+    /// Times input was paused because outputs queued up.
+    public var backpressurePauses = 0
+    public var firstMessageAt: Date?
+    public var lastMessageAt: Date?
+
+    public init() {}
+
+    mutating func add(_ task: TaskStatistics) {
+        totals.messages += task.messages
+        totals.rebuffered += task.rebuffered
+        totals.skippedByRetention += task.skippedByRetention
+        totals.outputsWritten += task.outputsWritten
+        totals.outputsAlreadyWritten += task.outputsAlreadyWritten
+        totals.checkpoints += task.checkpoints
+        totals.snapshots += task.snapshots
+    }
+
+    /// Seconds from the first to the last input message processed.
+    public var processingSeconds: Double {
+        guard let first = firstMessageAt, let last = lastMessageAt else { return 0 }
+        return last.timeIntervalSince(first)
+    }
+
+    /// One JSON line for scripts and benchmarks.
+    public var json: String {
+        let restoredUsers = restores.map(\.users).reduce(0, +)
+        let restoreSeconds = restores.map(\.seconds).max() ?? 0
+        func time(_ date: Date?) -> String { date.map { String(format: "%.6f", $0.timeIntervalSince1970) } ?? "null" }
+        return "{\"messages\":\(totals.messages),\"rebuffered\":\(totals.rebuffered),\"outputs_written\":\(totals.outputsWritten),"
+            + "\"outputs_already_written\":\(totals.outputsAlreadyWritten),\"checkpoints\":\(checkpoints),"
+            + "\"snapshots\":\(totals.snapshots),\"partitions_assigned\":\(partitionsAssigned),"
+            + "\"partitions_released\":\(partitionsReleased),\"resets\":\(resets),\"backpressure_pauses\":\(backpressurePauses),"
+            + "\"restored_users\":\(restoredUsers),\"restore_seconds\":\(String(format: "%.6f", restoreSeconds)),"
+            + "\"first_message_at\":\(time(firstMessageAt)),\"last_message_at\":\(time(lastMessageAt))}"
+    }
+}

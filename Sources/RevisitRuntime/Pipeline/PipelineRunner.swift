@@ -1,0 +1,365 @@
+import Foundation
+import Logging
+import RevisitCore
+import RevisitKafka
+
+/// The long-running pipeline of one `revisit run` process (SPEC 8): a member of the
+/// application's consumer group with one ``PartitionTask`` per assigned input partition.
+///
+/// Everything happens on the thread that calls ``run(until:)``, which owns the consumer and
+/// the producer (see `RdKafkaClient` for the threading model). Per loop: poll a batch, hand
+/// rebalances and messages to the tasks, take delivery reports; every
+/// `checkpoint_interval`, make the tasks' outputs and state durable and commit; every
+/// second, let silent partitions' watermarks follow the wall clock (`idle_advance`).
+public final class PipelineRunner {
+    public let configuration: PipelineRunnerConfiguration
+    private let logger: Logger
+    private let encoder: OutputMessageEncoder
+    private let stateTopic: String
+    private let restorer: TaskRestorer
+    private var tasks: [Int32: PartitionTask] = [:]
+    private var consumer: KafkaConsumer!
+    private var producer: KafkaProducer!
+    private var reports: [DeliveryReport] = []
+    private var failedPartitions: Set<Int32> = []
+    private var summary = PipelineRunSummary()
+    private var lastCheckpointAt = Date()
+    private var lastIdleCheckAt = Date()
+    private var lastLagCheckAt = Date()
+    private var readyFileWritten = false
+    /// Partitions whose tasks started while handling the current batch: its messages of them
+    /// were fetched from the committed offset before the seek to the task's start, so they are
+    /// skipped; the seek discards the rest, and the next polls bring the right ones.
+    private var startedInThisBatch: Set<Int32> = []
+
+    public init(configuration: PipelineRunnerConfiguration, logger: Logger = Logger(label: "revisit.run")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.encoder = OutputMessageEncoder(topics: configuration.pipeline.topics)
+        self.stateTopic = configuration.stateTopic
+        self.restorer = TaskRestorer(
+            kafka: configuration.kafka, stateTopic: configuration.stateTopic,
+            outputTopics: configuration.pipeline.topics.outputs, rules: configuration.pipeline.rules, logger: logger)
+    }
+
+    private var pipeline: PipelineConfiguration { configuration.pipeline }
+    private var input: String { pipeline.topics.input }
+
+    // MARK: - Running
+
+    /// Runs until `shouldStop` returns true (checked between batches), or until caught up
+    /// with ``PipelineRunnerConfiguration/exitWhenCaughtUp``; then writes a last checkpoint,
+    /// leaves the group and returns what it did.
+    public func run(until shouldStop: () -> Bool) throws(PipelineError) -> PipelineRunSummary {
+        let partitionCount = try prepareTopics()
+        logger.info("input \(input) has \(partitionCount) partitions; joining group \(pipeline.applicationID)")
+        do {
+            var producerConfiguration = KafkaProducerConfiguration(kafka: configuration.kafka.withClientID("revisit-run"))
+            producerConfiguration.lingerMilliseconds = 2
+            producer = try KafkaProducer(configuration: producerConfiguration)
+            var consumerConfiguration = KafkaConsumerConfiguration(
+                kafka: configuration.kafka.withClientID("revisit-run"), groupID: pipeline.applicationID)
+            consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
+            consumer = try KafkaConsumer(configuration: consumerConfiguration)
+            try consumer.subscribe([input])
+        } catch {
+            throw PipelineError(error)
+        }
+        defer { removeReadyFile() }
+        var batch = ConsumerBatch()
+        var stopping = false
+        while !stopping {
+            if shouldStop() { break }
+            do {
+                try consumer.poll(into: &batch, maxMessages: 2_000, timeoutMilliseconds: 100)
+            } catch {
+                throw PipelineError(error)
+            }
+            for error in batch.errors { noteClientError(error) }
+            startedInThisBatch.removeAll()
+            for event in batch.rebalances { try handle(event) }
+            let now = Date()
+            let wallClock = Int64(now.timeIntervalSince1970 * 1000)
+            for message in batch.messages {
+                guard message.topic == input, !startedInThisBatch.contains(message.partition),
+                      let task = tasks[message.partition]
+                else { continue }
+                try task.handle(message, wallClock: wallClock, producer: producer, reports: &reports)
+                if summary.firstMessageAt == nil { summary.firstMessageAt = now }
+                summary.lastMessageAt = now
+            }
+            takeDeliveryReports(producer.poll())
+            try advanceIdlePartitions(now: now)
+            if now.timeIntervalSince(lastCheckpointAt) >= pipeline.checkpointInterval.seconds {
+                checkpoint(Array(tasks.values))
+                lastCheckpointAt = now
+            }
+            try resetFailedTasks()
+            try applyBackpressure()
+            updateReadyFile()
+            if configuration.exitWhenCaughtUp, batch.messages.isEmpty, isCaughtUp(now: now) {
+                logger.info("every assigned partition is caught up; stopping")
+                stopping = true
+            }
+        }
+        try shutDown()
+        return summary
+    }
+
+    /// Creates the pipeline's missing topics, checks the present ones, and returns the
+    /// input's partition count.
+    private func prepareTopics() throws(PipelineError) -> Int {
+        do {
+            return try PipelineTopics.prepare(
+                topics: pipeline.topics, stateTopic: stateTopic, kafka: configuration.kafka,
+                inputPartitionsIfMissing: configuration.inputPartitionsIfMissing)
+        } catch {
+            throw PipelineError(.topics, error.description)
+        }
+    }
+
+    // MARK: - Rebalances
+
+    private func handle(_ event: RebalanceEvent) throws(PipelineError) {
+        switch event {
+        case .assigned(let partitions):
+            let mine = partitions.filter { $0.topic == input }.map(\.partition)
+            guard !mine.isEmpty else { return }
+            logger.info("assigned partitions \(mine) of \(input)")
+            try start(mine)
+        case .revoked(let partitions, let lost):
+            let mine = partitions.filter { $0.topic == input }.map(\.partition).filter { tasks[$0] != nil }
+            guard !mine.isEmpty else { return }
+            if lost {
+                // The group already gave them to another member: write nothing more for them.
+                logger.warning("partitions \(mine) were lost to the group (session timeout); dropping them without a checkpoint")
+            } else {
+                logger.info("partitions \(mine) revoked; checkpointing before letting go")
+                checkpoint(mine.compactMap { tasks[$0] })
+            }
+            for p in mine { retire(p) }
+            summary.partitionsReleased += mine.count
+        }
+    }
+
+    /// Restores the partitions' tasks, then starts reading them from their rebuffer offsets.
+    private func start(_ partitions: [Int32]) throws(PipelineError) {
+        let topicPartitions = partitions.map { TopicPartition(input, $0) }
+        do {
+            try consumer.pause(topicPartitions)
+        } catch {
+            throw PipelineError(error)
+        }
+        removeReadyFile()
+        let restored = try restoreRetrying(partitions)
+        let now = Date()
+        var positions: [TopicPartitionOffset] = []
+        for p in partitions {
+            let task = PartitionTask(partition: p, restored: restored[p]!, encoder: encoder, stateTopic: stateTopic, now: now)
+            tasks[p] = task
+            positions.append(TopicPartitionOffset(TopicPartition(input, p), offset: task.startOffset))
+            let r = task.restore
+            let rate = r.seconds > 0 ? Int(Double(r.users) / r.seconds) : r.users
+            logger.info(
+                "restored partition \(p): \(r.users) users from \(r.records) state records (\(r.bytes / 1024) KiB) in \(String(format: "%.3f", r.seconds)) s (\(rate) users/s), epoch \(task.epoch), \(r.outputsFound) outputs already written, reading from offset \(task.startOffset)")
+            summary.restores.append(r)
+        }
+        // The re-stated checkpoints of the new owners go out first, fencing former owners.
+        checkpoint(partitions.compactMap { tasks[$0] })
+        do {
+            try consumer.seek(positions)
+            try consumer.resume(topicPartitions)
+        } catch {
+            throw PipelineError(error)
+        }
+        summary.partitionsAssigned += partitions.count
+        startedInThisBatch.formUnion(partitions)
+    }
+
+    private func restoreRetrying(_ partitions: [Int32]) throws(PipelineError) -> [Int32: TaskRestorer.Restored] {
+        var attempt = 0
+        while true {
+            do {
+                return try restorer.restore(partitions, wallClock: Int64(Date().timeIntervalSince1970 * 1000))
+            } catch {
+                attempt += 1
+                guard error.isRetriable, attempt < 10 else { throw error }
+                logger.warning("restoring partitions \(partitions) failed (\(error)); retrying")
+                Thread.sleep(forTimeInterval: min(5, 0.5 * Double(attempt)))
+            }
+        }
+    }
+
+    // MARK: - Checkpoints and delivery
+
+    /// Makes the outputs and state of `tasks` durable and commits their input offsets. When
+    /// the cluster cannot acknowledge in time the checkpoint is skipped: the next one covers it.
+    private func checkpoint(_ tasks: [PartitionTask]) {
+        guard !tasks.isEmpty else { return }
+        // Every output must be acknowledged before a checkpoint records the output ends.
+        guard flushProducer() else { return }
+        var written: [PartitionTask] = []
+        for task in tasks where !failedPartitions.contains(task.partition) {
+            do {
+                try task.writeCheckpoint(
+                    producer: producer, now: Date(), snapshotInterval: pipeline.snapshotInterval.seconds, reports: &reports)
+                written.append(task)
+            } catch {
+                logger.error("checkpoint of partition \(task.partition) failed: \(error)")
+                failedPartitions.insert(task.partition)
+            }
+        }
+        guard flushProducer() else { return }
+        var commits: [TopicPartitionOffset] = []
+        for task in written where !failedPartitions.contains(task.partition) {
+            if let offset = task.checkpointIsDurable() {
+                commits.append(TopicPartitionOffset(TopicPartition(input, task.partition), offset: offset))
+                summary.checkpoints += 1
+            }
+        }
+        do {
+            try consumer.commit(commits)
+        } catch {
+            // Commits only serve lag monitoring: the state topic is what a restore trusts.
+            logger.warning("commit failed (\(error)); the next checkpoint commits again")
+        }
+    }
+
+    /// Waits until every message sent is acknowledged; false if that did not happen in time.
+    private func flushProducer() -> Bool {
+        do {
+            takeDeliveryReports(try producer.flush(timeoutMilliseconds: 10_000))
+            return true
+        } catch {
+            takeDeliveryReports(producer.poll())
+            logger.warning("the cluster did not acknowledge every message in time (\(error)); checkpoint postponed")
+            return false
+        }
+    }
+
+    private func takeDeliveryReports(_ more: [DeliveryReport]) {
+        reports += more
+        for report in reports {
+            let p = report.topicPartition.partition
+            if report.isDelivered {
+                tasks[p]?.delivered(report)
+            } else if tasks[p] != nil, !failedPartitions.contains(p) {
+                logger.error("delivery to \(report.topicPartition) failed: \(report.error!); partition \(p) restarts from its last checkpoint")
+                failedPartitions.insert(p)
+            }
+        }
+        reports.removeAll(keepingCapacity: true)
+    }
+
+    /// A task whose outputs or state records were not delivered starts over from its last
+    /// durable checkpoint, as a new owner would.
+    private func resetFailedTasks() throws(PipelineError) {
+        let failed = failedPartitions.filter { tasks[$0] != nil }.sorted()
+        failedPartitions.removeAll()
+        guard !failed.isEmpty else { return }
+        // Wait for what is still in flight, so the restore sees everything that will land.
+        while !flushProducer() {}
+        for p in failed { retire(p) }
+        summary.resets += failed.count
+        try start(failed)
+    }
+
+    // MARK: - Time, flow control, readiness
+
+    private func advanceIdlePartitions(now: Date) throws(PipelineError) {
+        guard now.timeIntervalSince(lastIdleCheckAt) >= 1 else { return }
+        lastIdleCheckAt = now
+        let idle = pipeline.idleAdvance.seconds
+        let instant = Int64(now.timeIntervalSince1970 * 1000) - pipeline.rules.allowedLateness.milliseconds
+        for task in tasks.values where now.timeIntervalSince(task.lastInputAt) >= idle {
+            try task.advanceWatermark(to: instant, producer: producer, reports: &reports)
+        }
+    }
+
+    /// When outputs pile up faster than the cluster takes them, stop fetching input until
+    /// the producer queue drains, instead of letting memory grow.
+    private func applyBackpressure() throws(PipelineError) {
+        let limit = producer.configuration.maxQueuedMessages
+        guard producer.queuedMessageCount >= limit * 8 / 10 else { return }
+        let assigned = tasks.keys.sorted().map { TopicPartition(input, $0) }
+        summary.backpressurePauses += 1
+        do {
+            try consumer.pause(assigned)
+            while producer.queuedMessageCount > limit / 5 {
+                takeDeliveryReports(producer.poll(timeoutMilliseconds: 20))
+            }
+            try consumer.resume(assigned)
+        } catch {
+            throw PipelineError(error)
+        }
+    }
+
+    private func isCaughtUp(now: Date) -> Bool {
+        guard !tasks.isEmpty, now.timeIntervalSince(lastLagCheckAt) >= 0.2 else { return false }
+        lastLagCheckAt = now
+        for task in tasks.values {
+            guard task.isCaughtUpWithCheckpoint else {
+                logger.debug("partition \(task.partition) is still re-reading up to its checkpoint")
+                return false
+            }
+            // The fetcher's view of the end: asking the broker would queue behind its fetches.
+            guard let high = consumer.cachedWatermarks(of: TopicPartition(input, task.partition))?.high else { return false }
+            if task.nextOffset < high {
+                logger.debug("partition \(task.partition): \(high - task.nextOffset) messages behind")
+                return false
+            }
+        }
+        return true
+    }
+
+    private func updateReadyFile() {
+        guard let path = configuration.readyFile, !tasks.isEmpty, !readyFileWritten else { return }
+        let listing = tasks.keys.sorted().map { "\(input)/\($0)" }.joined(separator: "\n") + "\n"
+        if FileManager.default.createFile(atPath: path, contents: Data(listing.utf8)) {
+            readyFileWritten = true
+            logger.info("ready: partitions \(tasks.keys.sorted()) restored and processing")
+        }
+    }
+
+    private func removeReadyFile() {
+        guard let path = configuration.readyFile, readyFileWritten else { return }
+        try? FileManager.default.removeItem(atPath: path)
+        readyFileWritten = false
+    }
+
+    private var lastClientErrorAt: Date?
+
+    private func noteClientError(_ error: KafkaError) {
+        // librdkafka reconnects by itself; say so once in a while rather than per retry.
+        if let last = lastClientErrorAt, Date().timeIntervalSince(last) < 5 { return }
+        lastClientErrorAt = Date()
+        logger.warning("\(error) (retrying)")
+    }
+
+    /// Drops a task, keeping what it did in the summary.
+    private func retire(_ partition: Int32) {
+        guard let task = tasks.removeValue(forKey: partition) else { return }
+        summary.add(task.statistics)
+    }
+
+    // MARK: - Stopping
+
+    private func shutDown() throws(PipelineError) {
+        logger.info("stopping: writing the last checkpoint of \(tasks.count) partitions")
+        let deadline = Date().addingTimeInterval(configuration.shutdownTimeout)
+        checkpoint(Array(tasks.values))
+        do {
+            try consumer.close()
+            while producer.queuedMessageCount > 0, Date() < deadline {
+                takeDeliveryReports(producer.poll(timeoutMilliseconds: 100))
+            }
+        } catch {
+            throw PipelineError(error)
+        }
+        for p in tasks.keys.sorted() { retire(p) }
+    }
+}
+
+extension TimeSpan {
+    var seconds: TimeInterval { Double(milliseconds) / 1000 }
+}

@@ -1,0 +1,32 @@
+import Foundation
+import RevisitCore
+import RevisitKafka
+
+/// How `revisit run` runs a pipeline: the pipeline file's settings, the cluster, and what
+/// the operator chose on the command line.
+public struct PipelineRunnerConfiguration: Sendable {
+    /// The pipeline file's settings (application id, topics, rules, intervals).
+    public var pipeline: PipelineConfiguration
+    /// The cluster; the pipeline file's `kafka.*` properties belong in its `properties`.
+    public var kafka: KafkaConfiguration
+    /// The partition count to create the input topic with when it is missing; nil: a missing
+    /// input topic is an error.
+    public var inputPartitionsIfMissing: Int?
+    /// A file that exists exactly while every assigned partition is restored and processing
+    /// (for readiness probes); it lists the partitions.
+    public var readyFile: String?
+    /// Stop once every assigned partition has no lag (a catch-up run, or a benchmark).
+    public var exitWhenCaughtUp = false
+    /// How long a graceful stop may take to write the last checkpoint and leave the group.
+    public var shutdownTimeout: TimeInterval = 30
+    /// `session.timeout.ms` of the group membership: how soon a crashed process's partitions move.
+    public var sessionTimeoutMilliseconds = 10_000
+
+    public init(pipeline: PipelineConfiguration, kafka: KafkaConfiguration) {
+        self.pipeline = pipeline
+        self.kafka = kafka
+    }
+
+    /// `<application id>.state`.
+    public var stateTopic: String { PipelineTopics.stateTopic(applicationID: pipeline.applicationID) }
+}

@@ -1,0 +1,133 @@
+import RevisitCore
+import RevisitKafka
+
+/// The records of the state topic `<application id>.state` (SPEC 8), one partition per task.
+///
+/// | record | key | value |
+/// |---|---|---|
+/// | a user's state | `u:<user id>` | header, then the user record |
+/// | a user erased by `forget` | `u:<user id>` | none (a tombstone); the epoch in header `revisit.epoch` |
+/// | a snapshot chunk | `s:<snapshot id>:<index>` | header, then (user id, user record) pairs |
+/// | a checkpoint | `c:<epoch>` | header, then the ``Checkpoint`` |
+///
+/// A value starts with the magic `RS`, the record format version and the kind, then the
+/// writer's epoch. Keys are chosen for compaction on a real cluster: the latest state of each
+/// user, each snapshot's chunks (tombstoned once a newer snapshot is complete) and the last
+/// checkpoint of each epoch survive.
+public enum StateRecord: Sendable, Equatable {
+    case user(userID: String, record: [UInt8], epoch: UInt64)
+    case erased(userID: String, epoch: UInt64)
+    case snapshotChunk(snapshotID: UInt64, index: Int, users: [(userID: String, record: [UInt8])], epoch: UInt64)
+    case checkpoint(Checkpoint)
+
+    static let magic: [UInt8] = Array("RS".utf8)
+    /// The record format this build writes; it reads this one only.
+    public static let formatVersion: UInt64 = 1
+    static let epochHeader = "revisit.epoch"
+
+    /// The epoch of the owner that wrote the record.
+    public var epoch: UInt64 {
+        switch self {
+        case .user(_, _, let epoch), .erased(_, let epoch), .snapshotChunk(_, _, _, let epoch): epoch
+        case .checkpoint(let checkpoint): checkpoint.epoch
+        }
+    }
+
+    public static func == (lhs: StateRecord, rhs: StateRecord) -> Bool {
+        lhs.message(topic: "", partition: 0).key == rhs.message(topic: "", partition: 0).key
+            && lhs.message(topic: "", partition: 0).value == rhs.message(topic: "", partition: 0).value
+    }
+
+    // MARK: - Encoding
+
+    /// The message for partition `partition` of the state topic.
+    public func message(topic: String, partition: Int32) -> OutgoingMessage {
+        switch self {
+        case .user(let user, let record, let epoch):
+            var w = Self.header(kind: 0x55, epoch: epoch)
+            w.raw(record)
+            return OutgoingMessage(topic: topic, partition: partition, key: Array("u:\(user)".utf8), value: w.bytes)
+        case .erased(let user, let epoch):
+            return OutgoingMessage(
+                topic: topic, partition: partition, key: Array("u:\(user)".utf8), value: nil,
+                headers: [KafkaHeader(name: Self.epochHeader, string: String(epoch))])
+        case .snapshotChunk(let id, let index, let users, let epoch):
+            var w = Self.header(kind: 0x53, epoch: epoch)
+            w.unsigned(id)
+            w.unsigned(index)
+            w.unsigned(users.count)
+            for (user, record) in users {
+                w.string(user)
+                w.byteString(record)
+            }
+            return OutgoingMessage(topic: topic, partition: partition, key: Self.snapshotKey(id, index), value: w.bytes)
+        case .checkpoint(let checkpoint):
+            var w = Self.header(kind: 0x43, epoch: checkpoint.epoch)
+            checkpoint.encode(into: &w)
+            return OutgoingMessage(topic: topic, partition: partition, key: Array("c:\(checkpoint.epoch)".utf8), value: w.bytes)
+        }
+    }
+
+    /// The key of a snapshot chunk, to tombstone it once a newer snapshot is complete.
+    public static func snapshotKey(_ id: UInt64, _ index: Int) -> [UInt8] { Array("s:\(id):\(index)".utf8) }
+
+    private static func header(kind: UInt8, epoch: UInt64) -> SnapshotWriter {
+        var w = SnapshotWriter()
+        w.raw(magic)
+        w.unsigned(formatVersion)
+        w.raw([kind])
+        w.unsigned(epoch)
+        return w
+    }
+
+    // MARK: - Decoding
+
+    /// Reads a state-topic message; nil for a tombstone of a snapshot chunk, which restoring
+    /// ignores.
+    public static func decode(_ message: ConsumedMessage) throws(PipelineError) -> StateRecord? {
+        func corrupt(_ reason: String) -> PipelineError {
+            PipelineError(.corruptState, reason, topic: message.topic, partition: message.partition, offset: message.offset)
+        }
+        guard let key = message.key, let keyText = String(validating: key, as: UTF8.self) else {
+            throw corrupt("state record without a readable key")
+        }
+        if message.value.isEmpty {
+            if keyText.hasPrefix("s:") { return nil }
+            guard keyText.hasPrefix("u:"),
+                  let epochText = message.headers.first(where: { $0.name == epochHeader })?.value,
+                  let epoch = UInt64(String(decoding: epochText, as: UTF8.self))
+            else { throw corrupt("tombstone with key \(keyText) is not a Revisit erasure") }
+            return .erased(userID: String(keyText.dropFirst(2)), epoch: epoch)
+        }
+        do {
+            var r = SnapshotReader(message.value)
+            guard try r.raw(2) == magic else { throw PartitionProcessorError.badSnapshot("not a Revisit state record") }
+            let version = try r.unsigned()
+            guard version == formatVersion else {
+                throw PartitionProcessorError.badSnapshot(
+                    "state record format \(version) is newer than this build reads (\(formatVersion)); run a build at least as new as the one that wrote it")
+            }
+            let kind = try r.byte()
+            let epoch = try r.unsigned()
+            switch kind {
+            case 0x55:
+                guard keyText.hasPrefix("u:") else { throw PartitionProcessorError.badSnapshot("user record under key \(keyText)") }
+                return .user(userID: String(keyText.dropFirst(2)), record: try r.raw(message.value.count - r.position), epoch: epoch)
+            case 0x53:
+                let id = try r.unsigned()
+                let index = try r.unsigned(as: Int.self)
+                var users: [(userID: String, record: [UInt8])] = []
+                for _ in 0..<(try r.count()) { users.append((try r.string(), try r.byteString())) }
+                return .snapshotChunk(snapshotID: id, index: index, users: users, epoch: epoch)
+            case 0x43:
+                var checkpoint = try Checkpoint.decode(from: &r)
+                checkpoint.epoch = epoch
+                return .checkpoint(checkpoint)
+            default:
+                throw PartitionProcessorError.badSnapshot("unknown record kind \(kind)")
+            }
+        } catch {
+            throw corrupt("state record with key \(keyText): \(error)")
+        }
+    }
+}
