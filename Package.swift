@@ -73,6 +73,6 @@ let package = Package(
         .testTarget(name: "RevisitCoreTests", dependencies: ["RevisitCore"]),
         .testTarget(name: "RevisitRuntimeTests", dependencies: ["RevisitRuntime", "RevisitCore", "RevisitKafka"]),
         // Runs the built `revisit` executable as separate processes.
-        .testTarget(name: "RevisitCLITests", dependencies: ["revisit"]),
+        .testTarget(name: "RevisitCLITests", dependencies: ["revisit", "RevisitCore", "RevisitKafka"]),
     ]
 )

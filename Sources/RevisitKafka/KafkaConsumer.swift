@@ -227,12 +227,19 @@ public final class KafkaConsumer {
 
     // MARK: - Offsets
 
-    /// Commits, synchronously, the offset of the next message to read for each partition.
-    public func commit(_ offsets: [TopicPartitionOffset]) throws(KafkaError) {
+    /// Commits the offset of the next message to read for each partition; synchronously
+    /// (waiting for the coordinator's answer) unless `waiting` is false, when the commit is
+    /// only sent and its outcome is not reported (enough for offsets that serve lag
+    /// monitoring, and it cannot stall the caller while the group rebalances).
+    public func commit(_ offsets: [TopicPartitionOffset], waiting: Bool = true) throws(KafkaError) {
         guard usesGroup else { throw KafkaError(kind: .invalidState, reason: "commit needs a group id") }
         guard !offsets.isEmpty else { return }
         let list = CPartitionList(offsets)
-        let result = rd_kafka_commit(client.handle, list.pointer, 0)
+        let result = rd_kafka_commit(client.handle, list.pointer, waiting ? 0 : 1)
+        guard waiting else {
+            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "commit \(offsets)") }
+            return
+        }
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "commit \(offsets)") }
         if let failed = list.elements.first(where: { $0.error != .noError }) {
             throw KafkaError(kind: .broker, code: failed.error, reason: "commit: \(failed.error.message)",

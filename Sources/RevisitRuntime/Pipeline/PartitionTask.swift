@@ -23,6 +23,12 @@ final class PartitionTask {
     private let replayEnd: Int64
     /// Where the consumer must start reading for this task.
     let startOffset: Int64
+    /// Until the first message of the re-read region arrives, messages at or above this
+    /// offset were fetched before the seek and are skipped; nil once it arrived, or when
+    /// there is nothing to re-read.
+    private var firstMessageBelow: Int64?
+    /// Set when messages from before the start arrived: the runner seeks to ``startOffset`` again.
+    var needsSeek = false
     /// Identities of outputs already written after the restored checkpoint.
     private var writtenIDs: Set<UInt64>
     /// The next offset of each output partition, for the next checkpoint.
@@ -60,6 +66,8 @@ final class PartitionTask {
         self.startOffset = checkpoint?.rebufferOffset ?? 0
         self.nextOffset = startOffset
         self.replayEnd = checkpoint?.inputOffset ?? 0
+        // Retention may have deleted the whole re-read region: then nothing below arrives.
+        if startOffset < replayEnd, restored.inputLowOffset < replayEnd { firstMessageBelow = replayEnd }
         self.snapshot = checkpoint?.snapshot
         self.lastSnapshotAt = now
         self.lastInputAt = now
@@ -79,10 +87,22 @@ final class PartitionTask {
 
     /// Handles one message of the partition, writing what it caused.
     func handle(_ message: ConsumedMessage, wallClock: Int64, producer: KafkaProducer, reports: inout [DeliveryReport]) throws(PipelineError) {
-        guard message.offset >= nextOffset else { return }
-        if statistics.messages == 0, statistics.rebuffered == 0, message.offset > startOffset, startOffset < replayEnd {
-            statistics.skippedByRetention = min(message.offset, replayEnd) - startOffset
+        if let limit = firstMessageBelow {
+            // The consumer fetches from the committed offset (the checkpoint's input offset),
+            // and the committed-offset lookup that starts an assignment can land after the
+            // task's seek back to its start and undo it. Those messages are not the stream the
+            // task needs: skip them and have the runner seek again. The re-read region holds
+            // at least one message (the oldest buffered event), so the right stream's first
+            // message is below the limit.
+            guard message.offset < limit else {
+                needsSeek = true
+                return
+            }
+            firstMessageBelow = nil
+            needsSeek = false
+            if message.offset > startOffset { statistics.skippedByRetention = message.offset - startOffset }
         }
+        guard message.offset >= nextOffset else { return }
         nextOffset = message.offset + 1
         lastInputAt = Date()
         let source = SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset)
@@ -188,7 +208,7 @@ final class PartitionTask {
     }
 
     /// The checkpoint written last is acknowledged: it is what a new owner would restore.
-    /// - Returns: the input offset to commit for lag monitoring, if it moved.
+    /// - Returns: the input offset to commit for lag monitoring.
     @discardableResult
     func checkpointIsDurable() -> Int64? {
         guard let pending else { return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import RevisitCore
 
 /// What one `revisit run` process did, reported when it stops.
 public struct PipelineRunSummary: Sendable {
@@ -13,6 +14,10 @@ public struct PipelineRunSummary: Sendable {
     public var resets = 0
     /// Times input was paused because outputs queued up.
     public var backpressurePauses = 0
+    /// The counters of each partition held when the process stopped, over the partition's
+    /// whole history (they are part of the restored state), and the events still waiting for
+    /// the watermark: received = applied + duplicates + dead letters + buffered.
+    public var heldAtStop: [Int32: (counters: ProcessorCounters, buffered: Int)] = [:]
     public var firstMessageAt: Date?
     public var lastMessageAt: Date?
 
@@ -38,12 +43,18 @@ public struct PipelineRunSummary: Sendable {
     public var json: String {
         let restoredUsers = restores.map(\.users).reduce(0, +)
         let restoreSeconds = restores.map(\.seconds).max() ?? 0
+        let held = heldAtStop.sorted { $0.key < $1.key }.map { p, held in
+            let c = held.counters
+            return "\"\(p)\":{\"received\":\(c.received),\"applied\":\(c.applied),\"duplicates\":\(c.duplicates),"
+                + "\"dead_letters\":\(c.deadLettersTotal),\"buffered\":\(held.buffered)}"
+        }.joined(separator: ",")
         func time(_ date: Date?) -> String { date.map { String(format: "%.6f", $0.timeIntervalSince1970) } ?? "null" }
         return "{\"messages\":\(totals.messages),\"rebuffered\":\(totals.rebuffered),\"outputs_written\":\(totals.outputsWritten),"
             + "\"outputs_already_written\":\(totals.outputsAlreadyWritten),\"checkpoints\":\(checkpoints),"
             + "\"snapshots\":\(totals.snapshots),\"partitions_assigned\":\(partitionsAssigned),"
             + "\"partitions_released\":\(partitionsReleased),\"resets\":\(resets),\"backpressure_pauses\":\(backpressurePauses),"
             + "\"restored_users\":\(restoredUsers),\"restore_seconds\":\(String(format: "%.6f", restoreSeconds)),"
-            + "\"first_message_at\":\(time(firstMessageAt)),\"last_message_at\":\(time(lastMessageAt))}"
+            + "\"first_message_at\":\(time(firstMessageAt)),\"last_message_at\":\(time(lastMessageAt)),"
+            + "\"held_at_stop\":{\(held)}}"
     }
 }

@@ -27,10 +27,7 @@ public final class PipelineRunner {
     private var lastIdleCheckAt = Date()
     private var lastLagCheckAt = Date()
     private var readyFileWritten = false
-    /// Partitions whose tasks started while handling the current batch: its messages of them
-    /// were fetched from the committed offset before the seek to the task's start, so they are
-    /// skipped; the seek discards the rest, and the next polls bring the right ones.
-    private var startedInThisBatch: Set<Int32> = []
+    private var lastSeekAt = Date.distantPast
 
     public init(configuration: PipelineRunnerConfiguration, logger: Logger = Logger(label: "revisit.run")) {
         self.configuration = configuration
@@ -38,7 +35,7 @@ public final class PipelineRunner {
         self.encoder = OutputMessageEncoder(topics: configuration.pipeline.topics)
         self.stateTopic = configuration.stateTopic
         self.restorer = TaskRestorer(
-            kafka: configuration.kafka, stateTopic: configuration.stateTopic,
+            kafka: configuration.kafka, stateTopic: configuration.stateTopic, inputTopic: configuration.pipeline.topics.input,
             outputTopics: configuration.pipeline.topics.outputs, rules: configuration.pipeline.rules, logger: logger)
     }
 
@@ -76,19 +73,17 @@ public final class PipelineRunner {
                 throw PipelineError(error)
             }
             for error in batch.errors { noteClientError(error) }
-            startedInThisBatch.removeAll()
             for event in batch.rebalances { try handle(event) }
             let now = Date()
             let wallClock = Int64(now.timeIntervalSince1970 * 1000)
             for message in batch.messages {
-                guard message.topic == input, !startedInThisBatch.contains(message.partition),
-                      let task = tasks[message.partition]
-                else { continue }
+                guard message.topic == input, let task = tasks[message.partition] else { continue }
                 try task.handle(message, wallClock: wallClock, producer: producer, reports: &reports)
                 if summary.firstMessageAt == nil { summary.firstMessageAt = now }
                 summary.lastMessageAt = now
             }
             takeDeliveryReports(producer.poll())
+            seekTasksBackToTheirStart(now: now)
             try advanceIdlePartitions(now: now)
             if now.timeIntervalSince(lastCheckpointAt) >= pipeline.checkpointInterval.seconds {
                 checkpoint(Array(tasks.values))
@@ -173,7 +168,6 @@ public final class PipelineRunner {
             throw PipelineError(error)
         }
         summary.partitionsAssigned += partitions.count
-        startedInThisBatch.formUnion(partitions)
     }
 
     private func restoreRetrying(_ partitions: [Int32]) throws(PipelineError) -> [Int32: TaskRestorer.Restored] {
@@ -187,6 +181,24 @@ public final class PipelineRunner {
                 logger.warning("restoring partitions \(partitions) failed (\(error)); retrying")
                 Thread.sleep(forTimeInterval: min(5, 0.5 * Double(attempt)))
             }
+        }
+    }
+
+    /// Seeks again for tasks that received messages from before their start (see
+    /// ``PartitionTask/needsSeek``), at most every 100 ms.
+    private func seekTasksBackToTheirStart(now: Date) {
+        guard now.timeIntervalSince(lastSeekAt) >= 0.1 else { return }
+        let positions = tasks.values.filter(\.needsSeek).map {
+            TopicPartitionOffset(TopicPartition(input, $0.partition), offset: $0.startOffset)
+        }
+        guard !positions.isEmpty else { return }
+        lastSeekAt = now
+        do {
+            try consumer.seek(positions, timeoutMilliseconds: 1_000)
+            for task in tasks.values { task.needsSeek = false }
+            logger.debug("seeking \(positions) again: the first fetch started at the committed offset")
+        } catch {
+            logger.debug("seek \(positions) not possible yet (\(error)); trying again")
         }
     }
 
@@ -210,18 +222,20 @@ public final class PipelineRunner {
             }
         }
         guard flushProducer() else { return }
-        var commits: [TopicPartitionOffset] = []
         for task in written where !failedPartitions.contains(task.partition) {
             if let offset = task.checkpointIsDurable() {
-                commits.append(TopicPartitionOffset(TopicPartition(input, task.partition), offset: offset))
                 summary.checkpoints += 1
+                logger.debug("checkpoint of partition \(task.partition) durable at input offset \(offset) (re-read from \(task.durable.rebufferOffset))")
             }
         }
+        // Every durable offset goes out again each time, not only new ones: commits are not
+        // waited for (a rebalance refuses them for a while), and they only serve lag
+        // monitoring; the state topic is what a restore trusts.
+        let commits = self.tasks.values.map { TopicPartitionOffset(TopicPartition(input, $0.partition), offset: $0.durable.inputOffset) }
         do {
-            try consumer.commit(commits)
+            try consumer.commit(commits, waiting: false)
         } catch {
-            // Commits only serve lag monitoring: the state topic is what a restore trusts.
-            logger.warning("commit failed (\(error)); the next checkpoint commits again")
+            logger.warning("commit not sent (\(error)); the next checkpoint sends it again")
         }
     }
 
@@ -356,6 +370,7 @@ public final class PipelineRunner {
         } catch {
             throw PipelineError(error)
         }
+        for (p, task) in tasks { summary.heldAtStop[p] = (task.processor.counters, task.processor.bufferedEvents) }
         for p in tasks.keys.sorted() { retire(p) }
     }
 }

@@ -9,6 +9,7 @@ import RevisitKafka
 struct TaskRestorer {
     var kafka: KafkaConfiguration
     var stateTopic: String
+    var inputTopic: String
     var outputTopics: [String]
     var rules: RetentionRules
     var logger: Logger
@@ -27,6 +28,8 @@ struct TaskRestorer {
         var outputScanStarts: [String: Int64]
         /// The end offset of each output partition when it was read.
         var outputHighs: [String: Int64]
+        /// The first offset still in the input partition.
+        var inputLowOffset: Int64
         var statistics: RestoreStatistics
     }
 
@@ -69,7 +72,7 @@ struct TaskRestorer {
             }
             var restored = Restored(
                 processor: processor, checkpoint: log.lastCheckpoint, epoch: log.maxEpoch + 1, writtenIDs: [],
-                outputScanStarts: [:], outputHighs: [:],
+                outputScanStarts: [:], outputHighs: [:], inputLowOffset: 0,
                 statistics: RestoreStatistics(
                     users: processor.userCount, records: log.records, bytes: bytes[p] ?? 0, seconds: stateSeconds,
                     ignoredRecords: log.zombieRecords, uncommittedUsers: log.uncommitted.count))
@@ -81,6 +84,8 @@ struct TaskRestorer {
             }
         }
 
+        // The input partitions are read by nobody here: only their bounds are wanted.
+        for p in partitions { scanStarts[TopicPartition(inputTopic, p)] = .some(Int64.max) }
         let outputBounds = try PartitionRangeReader(kafka: kafka, clientID: kafka.clientID + "-restore-outputs")
             .read(scanStarts) { message throws(PipelineError) in
                 if let id = OutputMessageEncoder.identity(of: message.headers) {
@@ -94,6 +99,7 @@ struct TaskRestorer {
                 results[p]!.outputHighs[topic] = bounds?.high ?? 0
                 results[p]!.outputScanStarts[topic] = results[p]!.checkpoint?.outputEnds[topic] ?? bounds?.low ?? 0
             }
+            results[p]!.inputLowOffset = outputBounds[TopicPartition(inputTopic, p)]?.low ?? 0
             results[p]!.statistics.seconds = seconds
             results[p]!.statistics.outputsFound = results[p]!.writtenIDs.count
         }

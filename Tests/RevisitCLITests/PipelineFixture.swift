@@ -1,0 +1,245 @@
+import Foundation
+import RevisitCore
+import RevisitKafka
+import Testing
+
+/// A pipeline on a `revisit broker` process for multi-process tests: generated events (with
+/// broken ones mixed in), what the file replay of the same events gives, and ways to read
+/// the output topics and wait until the group has no lag.
+final class PipelineFixture {
+    static let partitions = 8
+    static let outputTopics = ["revisit.profiles", "revisit.sessions", "revisit.alerts", "revisit.dlq"]
+
+    let broker: RevisitProcess.Broker
+    let directory: String
+    /// Every input line in produce order.
+    let lines: [String]
+    let expected: Expected
+
+    /// What the file replay gives for the same lines, per user, in order.
+    struct Expected {
+        var profiles: [String: [String]]
+        var sessions: [String: [String]]
+        var alerts: [String: [String]]
+        /// Dead-letter reason codes, sorted.
+        var deadLetterReasons: [String]
+    }
+
+    /// `users` generated users over `days` days, then one clock event per partition far
+    /// enough ahead that every partition's watermark passes every timer the events cause.
+    init(users: Int = 700, days: Int = 100, seed: UInt64) throws {
+        directory = NSTemporaryDirectory() + "revisit-pipeline-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let (events, _) = ActivitySimulator(users: users, days: days, seed: seed, invalidRate: 0.004).generate()
+        lines = events.map(\.line) + Self.clockEvents(after: events.map(\.ts).max()!)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/events.jsonl", atomically: true, encoding: .utf8)
+        expected = try Self.replay(directory: directory)
+        broker = try RevisitProcess.Broker(arguments: ["--pipeline-partitions", String(Self.partitions)])
+    }
+
+    deinit {
+        _ = broker.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A campaign touch of a user of its own in each partition, at noon two days after the
+    /// last event: it moves every watermark past all session closes and midnights up to
+    /// then (and no timer falls in the allowed lateness before it), and a user known only
+    /// from touches has no profile, so it adds no output.
+    static func clockEvents(after last: Int64) -> [String] {
+        let day: Int64 = 86_400_000
+        let instant = (last / day + 2) * day + day / 2
+        var lines: [String] = []
+        var candidate = 0
+        for partition in 0..<partitions {
+            while KafkaPartitioner.partition(of: "clock-\(candidate)", count: partitions) != partition { candidate += 1 }
+            lines.append(#"{"event_id":"clock-\#(partition)","user_id":"clock-\#(candidate)","type":"campaign_touch","ts":\#(instant),"campaign":"clock"}"#)
+        }
+        return lines
+    }
+
+    /// The file replay of the lines with the live pipeline's partitioning. Its last profiles
+    /// are the end-of-input ones (one per user), which a live pipeline never emits.
+    static func replay(directory: String) throws -> Expected {
+        let out = directory + "/replay"
+        let run = try RevisitProcess.revisit([
+            "replay", "--input", directory + "/events.jsonl", "--out", out, "--partitions", String(partitions),
+        ])
+        guard run.status == 0 else { throw FixtureError("file replay failed: \(run.stderr)") }
+        func lines(_ file: String) throws -> [String] {
+            try String(contentsOfFile: out + "/" + file, encoding: .utf8).split(separator: "\n").map(String.init)
+        }
+        var profiles = try lines("profiles.jsonl")
+        let users = Set(profiles.map(userID))
+        profiles.removeLast(users.count)
+        let reasons = try lines("dlq.jsonl").map { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            return object["error"] as! String
+        }
+        return Expected(
+            profiles: byUser(profiles), sessions: byUser(try lines("sessions.jsonl")),
+            alerts: byUser(try lines("alerts.jsonl")), deadLetterReasons: reasons.sorted())
+    }
+
+    // MARK: - Driving the pipeline
+
+    /// Produces lines `range` to the input topic with `revisit produce`.
+    func produce(_ range: Range<Int>) throws {
+        let run = try RevisitProcess.revisit(
+            ["produce", "--topic", "events", "--brokers", broker.bootstrap],
+            input: Data((lines[range].joined(separator: "\n") + "\n").utf8))
+        guard run.status == 0 else { throw FixtureError("produce failed: \(run.stderr)") }
+    }
+
+    /// Starts producing lines `range` with a `revisit produce` process, which goes on while
+    /// the test does something else.
+    func startProducing(_ range: Range<Int>) throws -> RevisitProcess.Child {
+        let file = directory + "/part-\(range.lowerBound)-\(range.upperBound).jsonl"
+        try (lines[range].joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        return try RevisitProcess.Child(
+            ["-c", #"exec "$0" produce --topic events --brokers "$1" < "$2""#, RevisitProcess.binary.path, broker.bootstrap, file],
+            executable: URL(fileURLWithPath: "/bin/sh"))
+    }
+
+    /// Starts a `revisit run` process of the pipeline.
+    func startRun(_ extra: [String] = []) throws -> RevisitProcess.Child {
+        try RevisitProcess.Child(
+            ["run", "--brokers", broker.bootstrap, "-X", "session.timeout.ms=6000", "--log-level", "debug",
+             // The wall clock must not move the watermarks: the outputs are compared with a replay.
+             "--set", "idle_advance=1d"] + extra)
+    }
+
+    /// Waits until the group's committed offsets reach the end of every input partition:
+    /// every message is processed and its effects are durable.
+    func waitForNoLag(timeout: TimeInterval = 30, of processes: [RevisitProcess.Child] = []) throws {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: kafka, groupID: "revisit"))
+        let partitions = (0..<Int32(Self.partitions)).map { TopicPartition("events", $0) }
+        let deadline = Date().addingTimeInterval(timeout)
+        var lagging: [String] = []
+        while Date() < deadline {
+            let committed = try consumer.committed(partitions)
+            lagging = []
+            for partition in partitions {
+                let high = try consumer.watermarks(of: partition).high
+                let done = (committed[partition] ?? nil) ?? 0
+                if done < high { lagging.append("\(partition.partition): \(done)/\(high)") }
+            }
+            if lagging.isEmpty { return }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        let logs = processes.map { process in
+            process.stderr.split(separator: "\n").filter { !$0.contains("librdkafka=") }.suffix(15).joined(separator: "\n")
+        }
+        // The reporter shows an error's first line only: the logs go to the output.
+        print(logs.joined(separator: "\n---\n"))
+        for (i, process) in processes.enumerated() { try? process.stderr.write(toFile: "/tmp/child-\(i).err", atomically: true, encoding: .utf8) }
+        throw FixtureError("the group still has lag after \(Int(timeout)) s: \(lagging)")
+    }
+
+    var kafka: KafkaConfiguration {
+        KafkaConfiguration(brokers: broker.bootstrap, clientID: "revisit-test", properties: ["log_level": "2"])
+    }
+
+    // MARK: - Checking the outputs
+
+    /// Every message of a topic, partition by partition.
+    func read(_ topic: String) throws -> [ConsumedMessage] {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: kafka, groupID: nil))
+        var ends: [TopicPartition: Int64] = [:]
+        var starts: [TopicPartitionOffset] = []
+        for p in 0..<Int32(Self.partitions) {
+            let partition = TopicPartition(topic, p)
+            let (low, high) = try consumer.watermarks(of: partition)
+            if high > low {
+                ends[partition] = high
+                starts.append(TopicPartitionOffset(partition, offset: low))
+            }
+        }
+        var messages: [ConsumedMessage] = []
+        guard !starts.isEmpty else { return [] }
+        try consumer.assign(starts)
+        let deadline = Date().addingTimeInterval(60)
+        while !ends.isEmpty, Date() < deadline {
+            for message in try consumer.poll(timeoutMilliseconds: 200).messages {
+                messages.append(message)
+                if let end = ends[message.topicPartition], message.offset + 1 >= end { ends[message.topicPartition] = nil }
+            }
+        }
+        guard ends.isEmpty else { throw FixtureError("could not read \(topic) to its end") }
+        return messages.sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
+    }
+
+    /// Checks the output topics against the file replay: each user's profiles, sessions and
+    /// alerts in the same order with the same bytes (so none missing, none twice), each in
+    /// its user's partition, and the dead letters with the same reasons.
+    func expectOutputsMatchReplay(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let topics = try Self.outputTopics.map { ($0, try read($0)) }
+        for (topic, messages) in topics where topic != "revisit.dlq" {
+            let expectation: [String: [String]] = topic == "revisit.profiles" ? expected.profiles
+                : topic == "revisit.sessions" ? expected.sessions : expected.alerts
+            var actual: [String: [String]] = [:]
+            for message in messages {
+                let user = String(decoding: message.key ?? [], as: UTF8.self)
+                actual[user, default: []].append(String(decoding: message.value, as: UTF8.self))
+                #expect(Int(message.partition) == KafkaPartitioner.partition(of: user, count: Self.partitions),
+                        "\(topic): a record of \(user) in partition \(message.partition)", sourceLocation: sourceLocation)
+            }
+            #expect(Self.same(actual, expectation, topic), sourceLocation: sourceLocation)
+        }
+        let deadLetters = topics.first { $0.0 == "revisit.dlq" }!.1
+        let reasons = deadLetters.map { message in
+            String(decoding: message.headers.first { $0.name == "revisit.error" }?.value ?? [], as: UTF8.self)
+        }
+        #expect(reasons.sorted() == expected.deadLetterReasons, sourceLocation: sourceLocation)
+        #expect(!expected.deadLetterReasons.isEmpty, sourceLocation: sourceLocation)
+    }
+
+    /// Reports the first user whose records differ, instead of everything.
+    static func same(_ actual: [String: [String]], _ expected: [String: [String]], _ topic: String) -> Bool {
+        for user in Set(actual.keys).union(expected.keys).sorted() {
+            let a = actual[user] ?? [], e = expected[user] ?? []
+            guard a != e else { continue }
+            let i = (0..<min(a.count, e.count)).first { a[$0] != e[$0] } ?? min(a.count, e.count)
+            Issue.record("\(topic): \(user) has \(a.count) records, the file replay \(e.count); first difference at \(i):\n  run:    \(i < a.count ? a[i] : "-")\n  replay: \(i < e.count ? e[i] : "-")")
+            return false
+        }
+        return true
+    }
+
+    /// Input messages = applied + duplicates + dead letters + still buffered, over the
+    /// partitions the given stopped processes held at the end (each partition once).
+    static func reconcile(_ summaries: [String], messages: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        var partitions: [String: [String: Int]] = [:]
+        for line in summaries {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            for (p, counters) in object["held_at_stop"] as! [String: [String: Int]] {
+                #expect(partitions[p] == nil, "partition \(p) held by two processes", sourceLocation: sourceLocation)
+                partitions[p] = counters
+            }
+        }
+        #expect(partitions.count == Self.partitions, sourceLocation: sourceLocation)
+        let total = partitions.values.reduce(into: [String: Int]()) { sum, counters in sum.merge(counters, uniquingKeysWith: +) }
+        #expect(total["received"] == messages, sourceLocation: sourceLocation)
+        let accounted = total["applied", default: 0] + total["duplicates", default: 0] + total["dead_letters", default: 0]
+            + total["buffered", default: 0]
+        #expect(accounted == messages, sourceLocation: sourceLocation)
+        // The clock events of the end wait in the buffer: the watermark trails them.
+        #expect(total["buffered", default: 0] >= partitions.count, sourceLocation: sourceLocation)
+    }
+
+    static func byUser(_ lines: [String]) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for line in lines { result[userID(line), default: []].append(line) }
+        return result
+    }
+
+    static func userID(_ line: String) -> String {
+        let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        return object?["user_id"] as? String ?? "-"
+    }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
