@@ -1,0 +1,133 @@
+import Foundation
+import RevisitCore
+import RevisitKafka
+
+/// What a topic replay sets up before it reads: the topics, the consumer, the offset range of
+/// every partition, and where the outputs go.
+extension TopicReplay {
+    // MARK: - Topics and clients
+
+    /// Checks the input (and, for a topic destination, makes sure the prefixed output topics
+    /// exist with enough partitions) and returns the input's partition count.
+    func checkTopics() throws(ReplayError) -> Int {
+        do {
+            switch destination {
+            case .topics(let prefix):
+                return try PipelineTopics.prepare(
+                    topics: topics.withOutputPrefix(prefix), stateTopic: nil, kafka: kafka,
+                    inputPartitionsIfMissing: nil, timeoutMilliseconds: metadataTimeoutMilliseconds)
+            case .directory:
+                return try PipelineTopics.inputPartitionCount(
+                    of: topics.input, kafka: kafka, timeoutMilliseconds: metadataTimeoutMilliseconds)
+            }
+        } catch {
+            throw .topics(error)
+        }
+    }
+
+    /// A consumer outside any group: a replay reads the partitions it picks and commits nothing.
+    func makeConsumer() throws(ReplayError) -> KafkaConsumer {
+        var configuration = KafkaConsumerConfiguration(kafka: kafka, groupID: nil)
+        // An offset that retention deleted while the replay ran must stop it, not silently
+        // move the partition to another offset.
+        configuration.autoOffsetReset = .error
+        do {
+            return try KafkaConsumer(configuration: configuration)
+        } catch {
+            throw .kafka(error)
+        }
+    }
+
+    func makeSink() throws(ReplayError) -> Sink {
+        switch destination {
+        case .directory(let directory):
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw .cannotOpen(path: directory, reason: "\(error)")
+            }
+            return .files(try ReplayOutputFiles(directory: directory))
+        case .topics(let prefix):
+            return .topics(try TopicOutputWriter(kafka: kafka, topics: topics.withOutputPrefix(prefix)))
+        }
+    }
+
+    // MARK: - Ranges
+
+    /// Every partition's range: from the start of the log or the offset for --from, to the
+    /// high watermark now. All stop offsets are taken before reading starts, so messages
+    /// produced during the replay are left out of every partition alike.
+    ///
+    /// - Returns: the ranges in partition order, and per partition the --from timestamp to
+    ///   skip messages before where the broker could not resolve it (answered -1).
+    func plan(_ consumer: KafkaConsumer, partitions count: Int) throws(ReplayError) -> (
+        ranges: [ReplayProgress.Partition], skipBefore: [Int64?]
+    ) {
+        let partitions = (0..<Int32(count)).map { TopicPartition(topics.input, $0) }
+        var watermarks: [(low: Int64, high: Int64)] = []
+        var resolved: [TopicPartition: Int64?] = [:]
+        do {
+            for partition in partitions {
+                watermarks.append(try consumer.watermarks(of: partition, timeoutMilliseconds: metadataTimeoutMilliseconds))
+            }
+            if case .timestamp(let from) = start {
+                resolved = try consumer.offsets(forTimestamp: from, in: partitions, timeoutMilliseconds: metadataTimeoutMilliseconds)
+            }
+        } catch {
+            throw .kafka(error)
+        }
+        var ranges: [ReplayProgress.Partition] = []
+        var skipBefore: [Int64?] = []
+        for (index, partition) in partitions.enumerated() {
+            let (low, high) = watermarks[index]
+            var first = low
+            var floor: Int64?
+            if case .timestamp(let from) = start {
+                if let offset = resolved[partition] ?? nil {
+                    first = max(low, offset)
+                } else {
+                    floor = from
+                }
+            }
+            ranges.append(ReplayProgress.Partition(partition: partition.partition, startOffset: first, stopOffset: high))
+            skipBefore.append(floor)
+        }
+        return (ranges, skipBefore)
+    }
+
+    // MARK: - Outputs
+
+    /// Where a replay's records go: the four files of a file replay, or the prefixed topics.
+    enum Sink {
+        case files(ReplayOutputFiles)
+        case topics(TopicOutputWriter)
+
+        func write(from processor: inout PartitionProcessor, partition: Int32) throws(ReplayError) {
+            switch self {
+            case .files(let files): try files.write(from: &processor)
+            case .topics(let writer): try writer.write(from: &processor, partition: partition)
+            }
+        }
+
+        /// Takes delivery reports that arrived (topics only), failing on the first failed one.
+        func checkDeliveries() throws(ReplayError) {
+            if case .topics(let writer) = self { try writer.checkDeliveries() }
+        }
+
+        func close(timeoutMilliseconds: Int32) throws(ReplayError) {
+            switch self {
+            case .files(let files): try files.close()
+            case .topics(let writer): try writer.close(timeoutMilliseconds: timeoutMilliseconds)
+            }
+        }
+
+        /// Records written: profiles (with tombstones), sessions, alerts, dead letters.
+        var counts: (Int, Int, Int, Int) {
+            switch self {
+            case .files(let files):
+                (files.profiles.records, files.sessions.records, files.alerts.records, files.deadLetters.records)
+            case .topics(let writer): (writer.profiles, writer.sessions, writer.alerts, writer.deadLetters)
+            }
+        }
+    }
+}

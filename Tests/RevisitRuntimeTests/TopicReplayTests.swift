@@ -1,0 +1,263 @@
+import Foundation
+import RevisitCore
+import RevisitKafka
+import RevisitRuntime
+import Testing
+
+/// Topic replays (backfills) against librdkafka's mock cluster, hosted in the test process,
+/// compared with the file replay of the lines the topic was produced from.
+@Suite("Topic replay")
+struct TopicReplayTests {
+    static let wallClock: Int64 = 1_800_000_000_000
+    static let partitions = 4
+
+    /// A mock cluster with a 4-partition `events` topic and the lines produced to it.
+    final class Fixture {
+        let cluster: MockCluster
+        let kafka: KafkaConfiguration
+        /// What was produced, in produce order: each line and the time of its event.
+        let events: [(line: String, ts: Int64)]
+
+        /// Generated activity (about 4,000 events) produced keyed by `user_id` with lz4, as
+        /// `revisit produce` does; with `stamped`, each message carries its event's `ts` as
+        /// its Kafka timestamp, else the producer stamps the produce time.
+        init(seed: UInt64 = 5, invalidRate: Double = 0.01, extraLines: [String] = [], stamped: Bool = false,
+             outputTopics: [String: Int] = [:]) throws {
+            cluster = try MockCluster()
+            try cluster.createTopic("events", partitions: TopicReplayTests.partitions)
+            for (name, count) in outputTopics { try cluster.createTopic(name, partitions: count) }
+            kafka = KafkaConfiguration(brokers: cluster.bootstrapServers, properties: ["log_level": "2"])
+            var events = ActivitySimulator(users: 50, days: 100, seed: seed, invalidRate: invalidRate).generate().events
+                .map { (line: $0.line, ts: $0.ts) }
+            events += extraLines.map { (line: $0, ts: events.last!.ts) }
+            self.events = events
+
+            var configuration = KafkaProducerConfiguration(kafka: kafka)
+            configuration.compression = .lz4
+            let producer = try KafkaProducer(configuration: configuration)
+            var reports: [DeliveryReport] = []
+            for event in events {
+                let value = Array(event.line.utf8)
+                let message = OutgoingMessage(
+                    topic: "events", key: Self.userID(in: value).map { Array($0.utf8) }, value: value,
+                    timestamp: stamped ? event.ts : nil)
+                try producer.send(message, waitingForRoom: &reports)
+            }
+            reports += try producer.flush(timeoutMilliseconds: 30_000)
+            #expect(reports.count == events.count && reports.allSatisfy(\.isDelivered))
+        }
+
+        /// The key `revisit produce` gives a line: its top-level string `user_id`, if any.
+        static func userID(in value: [UInt8]) -> String? {
+            (try? JSONSerialization.jsonObject(with: Data(value)) as? [String: Any])?["user_id"] as? String
+        }
+
+        func replay(_ destination: TopicReplay.Destination, start: TopicReplay.Start = .earliest, to: Int64? = nil,
+                    asOf: Int64? = nil, progress: (ReplayProgress) -> Void = { _ in }) throws -> TopicReplaySummary {
+            var replay = TopicReplay(
+                topics: TopicNames(), kafka: kafka, rules: RetentionRules(), start: start, destination: destination,
+                endTimestamp: to, asOf: asOf)
+            replay.wallClock = TopicReplayTests.wallClock
+            replay.stallTimeout = 10
+            return try replay.run(progress: progress)
+        }
+
+        /// The file replay of these lines (or of `lines`), with one partition per topic partition.
+        func fileReplay(_ lines: [String]? = nil) throws -> (directory: String, summary: ReplaySummary) {
+            let path = NSTemporaryDirectory() + "revisit-topic-replay-\(UUID().uuidString).jsonl"
+            try (lines ?? events.map(\.line)).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+            let directory = TopicReplayTests.temporaryDirectory()
+            var replay = JSONLReplay(inputPath: path, outputDirectory: directory, rules: RetentionRules(),
+                                     partitions: TopicReplayTests.partitions)
+            replay.wallClock = TopicReplayTests.wallClock
+            return (directory, try replay.run())
+        }
+
+        /// Every message of a topic, per partition in offset order.
+        func readAll(_ topic: String) throws -> [ConsumedMessage] {
+            let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: kafka, groupID: nil))
+            let count = try #require(try consumer.topicMetadata().first { $0.name == topic }).partitionCount
+            var remaining: [TopicPartition: Int64] = [:]
+            var positions: [TopicPartitionOffset] = []
+            for p in 0..<Int32(count) {
+                let partition = TopicPartition(topic, p)
+                let (low, high) = try consumer.watermarks(of: partition)
+                if high > low {
+                    remaining[partition] = high
+                    positions.append(TopicPartitionOffset(partition, offset: low))
+                }
+            }
+            try consumer.assign(positions)
+            var messages: [ConsumedMessage] = []
+            let deadline = Date().addingTimeInterval(20)
+            while !remaining.isEmpty, Date() < deadline {
+                for message in try consumer.poll(timeoutMilliseconds: 100).messages {
+                    messages.append(message)
+                    if message.offset + 1 >= remaining[message.topicPartition] ?? .max { remaining[message.topicPartition] = nil }
+                }
+            }
+            #expect(remaining.isEmpty, "\(topic) not read to its end")
+            return messages.sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
+        }
+    }
+
+    static func temporaryDirectory() -> String {
+        NSTemporaryDirectory() + "revisit-topic-replay-out-\(UUID().uuidString)"
+    }
+
+    static let recordFiles = ["profiles.jsonl", "sessions.jsonl", "alerts.jsonl"]
+
+    static func lines(_ directory: String, _ file: String) throws -> [Substring] {
+        String(decoding: try JSONLReplayTests.contents(directory, file), as: UTF8.self).split(separator: "\n")
+    }
+
+    // MARK: - Tests
+
+    @Test("Two replays of the same topic give byte-identical files, with progress up to 100%")
+    func replayIsDeterministic() throws {
+        let fixture = try Fixture()
+        var reports: [ReplayProgress] = []
+        let first = Self.temporaryDirectory()
+        let summary = try fixture.replay(.directory(first)) { reports.append($0) }
+        let second = Self.temporaryDirectory()
+        _ = try fixture.replay(.directory(second))
+        for file in JSONLReplayTests.outputFiles {
+            let bytes = try JSONLReplayTests.contents(first, file)
+            #expect(!bytes.isEmpty, "\(file) is empty")
+            #expect(bytes == (try JSONLReplayTests.contents(second, file)), "\(file) differs between runs")
+        }
+        #expect(summary.replay.linesRead == UInt64(fixture.events.count))
+        #expect(summary.partitions.map(\.partition) == [0, 1, 2, 3])
+        #expect(summary.partitions.reduce(0) { $0 + $1.processed } == UInt64(fixture.events.count))
+        #expect(summary.partitions.allSatisfy { $0.isDone && $0.firstProcessed == 0 && $0.lastProcessed == $0.stopOffset - 1 })
+        let last = try #require(reports.last)
+        #expect(last.fraction == 1 && last.remainingOffsets == 0 && last.current == nil)
+        #expect(summary.text.contains("offsets read:\n  events/0: offsets 0.."))
+    }
+
+    @Test("Each user's records equal the file replay's of the lines the topic was produced from")
+    func equalsFileReplay() throws {
+        let fixture = try Fixture(seed: 9)
+        let directory = Self.temporaryDirectory()
+        let topic = try fixture.replay(.directory(directory)).replay
+        let file = try fixture.fileReplay()
+        for name in Self.recordFiles {
+            let replayed = try JSONLReplayTests.recordsByUser(directory, name)
+            #expect(!replayed.isEmpty, "\(name) is empty")
+            #expect(replayed == (try JSONLReplayTests.recordsByUser(file.directory, name)), "\(name)")
+        }
+        #expect(topic.counters.applied == file.summary.counters.applied)
+        #expect(topic.counters.duplicates == file.summary.counters.duplicates)
+        #expect(topic.counters.deadLetters == file.summary.counters.deadLetters)
+        #expect(topic.users == file.summary.users && topic.asOf == file.summary.asOf)
+    }
+
+    @Test("A replay to prefixed topics writes each record to its input partition, with its identity")
+    func replayToTopics() throws {
+        let names = TopicNames().withOutputPrefix("backfill.")
+        // More output partitions than input ones are allowed; the extra ones stay empty.
+        let outputs = [names.profiles: 4, names.sessions: 4, names.alerts: 6, names.metrics: 4, names.dlq: 4]
+        let fixture = try Fixture(seed: 3, invalidRate: 0.03, outputTopics: outputs)
+        let summary = try fixture.replay(.topics(prefix: "backfill.")).replay
+        let directory = Self.temporaryDirectory()
+        _ = try fixture.replay(.directory(directory))
+
+        let counts = [names.profiles: summary.profiles, names.sessions: summary.sessions, names.alerts: summary.alerts,
+                      names.dlq: summary.deadLetters]
+        for (topic, file) in zip([names.profiles, names.sessions, names.alerts, names.dlq], JSONLReplayTests.outputFiles) {
+            let messages = try fixture.readAll(topic)
+            let expected = try Self.lines(directory, file)
+            #expect(messages.count == expected.count && messages.count == counts[topic], "\(topic)")
+            #expect(!messages.isEmpty, "\(topic) is empty")
+            var byUser: [String: [String]] = [:]
+            var unidentified: [String] = []
+            var misplaced: [String] = []
+            for message in messages {
+                let place = "\(topic)/\(message.partition)/\(message.offset)"
+                if OutputMessageEncoder.identity(of: message.headers) == nil { unidentified.append(place) }
+                if topic == names.dlq {
+                    // A dead letter's input partition is in its source header.
+                    let source = message.headers.first { $0.name == "revisit.source" }?.value.map { String(decoding: $0, as: UTF8.self) }
+                    if source?.hasPrefix("events/\(message.partition)/") != true { misplaced.append("\(place) from \(source ?? "?")") }
+                } else {
+                    // A user's input partition is the murmur2 partition of the key the events were produced with.
+                    let user = String(decoding: try #require(message.key), as: UTF8.self)
+                    if Int(message.partition) != KafkaPartitioner.partition(of: user, count: Self.partitions) {
+                        misplaced.append("\(place) of \(user)")
+                    }
+                    byUser[user, default: []].append(String(decoding: message.value, as: UTF8.self))
+                }
+            }
+            #expect(unidentified.isEmpty, "\(unidentified.count) records without revisit.id, e.g. \(unidentified.prefix(3))")
+            #expect(misplaced.isEmpty, "\(misplaced.count) records not in their input partition, e.g. \(misplaced.prefix(3))")
+            if topic != names.dlq {
+                #expect(byUser == (try JSONLReplayTests.recordsByUser(directory, file)), "\(topic) differs from \(file)")
+            }
+        }
+    }
+
+    @Test("--from and --to choose messages by their Kafka timestamps")
+    func timeRange() throws {
+        let fixture = try Fixture(seed: 13, stamped: true)
+        let events = fixture.events
+        let from = events[events.count / 3].ts
+        let to = events[2 * events.count / 3].ts
+        let directory = Self.temporaryDirectory()
+        let summary = try fixture.replay(.directory(directory), start: .timestamp(from), to: to)
+
+        let inRange = events.filter { $0.ts >= from && $0.ts <= to }
+        #expect(summary.replay.linesRead == UInt64(inRange.count))
+        #expect(summary.skippedBeforeFrom == UInt64(events.filter { $0.ts < from }.count))
+        #expect(summary.partitions.allSatisfy { ($0.firstProcessed ?? 0) > 0 && $0.stoppedAtTo })
+        // The range is the file replay of just those lines.
+        let file = try fixture.fileReplay(inRange.map(\.line))
+        for name in Self.recordFiles {
+            #expect(try JSONLReplayTests.recordsByUser(directory, name) == (try JSONLReplayTests.recordsByUser(file.directory, name)), "\(name)")
+        }
+    }
+
+    @Test("Invalid messages become dead letters with their reason and source")
+    func deadLetters() throws {
+        let garbage = ["not json", #"{"event_id":"x-1","user_id":"u1","type":"click"}"#, "[1,2]"]
+        let fixture = try Fixture(seed: 21, invalidRate: 0.05, extraLines: garbage)
+        let directory = Self.temporaryDirectory()
+        let summary = try fixture.replay(.directory(directory)).replay
+        let deadLetters = try Self.lines(directory, "dlq.jsonl")
+        #expect(UInt64(deadLetters.count) == summary.counters.deadLettersTotal)
+        #expect(summary.counters.received == summary.counters.applied + summary.counters.duplicates + summary.counters.deadLettersTotal)
+        var reasons: Set<String> = []
+        for line in deadLetters {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            reasons.insert(try #require(object["error"] as? String))
+            let source = try #require(object["source"] as? String)
+            #expect(source.range(of: #"^events/[0-3]/\d+$"#, options: .regularExpression) != nil, "\(source)")
+        }
+        #expect(reasons.isSuperset(of: ["not_json", "not_object", "missing_field", "wrong_type"]))
+    }
+
+    @Test("An --as-of before the input, an empty range and a missing topic are refused")
+    func refusals() throws {
+        let fixture = try Fixture(seed: 2)
+        let directory = Self.temporaryDirectory()
+        let asOf = fixture.events[10].ts
+        #expect {
+            try fixture.replay(.directory(directory), asOf: asOf)
+        } throws: { error in
+            guard case .asOfBeforeInput(let given, _)? = error as? ReplayError else { return false }
+            return given == asOf
+        }
+        #expect {
+            try fixture.replay(.directory(directory), start: .timestamp(2_000), to: 1_000)
+        } throws: { ($0 as? ReplayError).map { if case .emptyRange = $0 { true } else { false } } ?? false }
+
+        var replay = TopicReplay(topics: TopicNames(), kafka: fixture.kafka, rules: RetentionRules(), start: .earliest,
+                                 destination: .directory(directory))
+        replay.topics.input = "no-such-topic"
+        #expect {
+            try replay.run()
+        } throws: { error in
+            guard case .topics(.inputMissing(let topic))? = error as? ReplayError else { return false }
+            return topic == "no-such-topic"
+        }
+    }
+}
