@@ -26,7 +26,8 @@ public final class PipelineRunner {
     private var lastCheckpointAt = Date()
     private var lastIdleCheckAt = Date()
     private var lastLagCheckAt = Date()
-    private var readyFileWritten = false
+    /// The partitions the ready file lists, nil while there is none.
+    private var readyFilePartitions: [Int32]?
     private var lastSeekAt = Date.distantPast
 
     public init(configuration: PipelineRunnerConfiguration, logger: Logger = Logger(label: "revisit.run")) {
@@ -53,6 +54,10 @@ public final class PipelineRunner {
         do {
             var producerConfiguration = KafkaProducerConfiguration(kafka: configuration.kafka.withClientID("revisit-run"))
             producerConfiguration.lingerMilliseconds = 2
+            // Backpressure is measured against the queue limit librdkafka enforces.
+            if let limit = configuration.kafka.properties["queue.buffering.max.messages"].flatMap(Int.init) {
+                producerConfiguration.maxQueuedMessages = limit
+            }
             producer = try KafkaProducer(configuration: producerConfiguration)
             var consumerConfiguration = KafkaConsumerConfiguration(
                 kafka: configuration.kafka.withClientID("revisit-run"), groupID: pipeline.applicationID)
@@ -62,6 +67,7 @@ public final class PipelineRunner {
         } catch {
             throw PipelineError(error)
         }
+        removeReadyFile()
         defer { removeReadyFile() }
         var batch = ConsumerBatch()
         var stopping = false
@@ -79,6 +85,7 @@ public final class PipelineRunner {
             for message in batch.messages {
                 guard message.topic == input, let task = tasks[message.partition] else { continue }
                 try task.handle(message, wallClock: wallClock, producer: producer, reports: &reports)
+                if producer.queuedMessageCount >= backpressureHighWater { try applyBackpressure() }
                 if summary.firstMessageAt == nil { summary.firstMessageAt = now }
                 summary.lastMessageAt = now
             }
@@ -90,7 +97,6 @@ public final class PipelineRunner {
                 lastCheckpointAt = now
             }
             try resetFailedTasks()
-            try applyBackpressure()
             updateReadyFile()
             if configuration.exitWhenCaughtUp, batch.messages.isEmpty, isCaughtUp(now: now) {
                 logger.info("every assigned partition is caught up; stopping")
@@ -290,16 +296,19 @@ public final class PipelineRunner {
         }
     }
 
-    /// When outputs pile up faster than the cluster takes them, stop fetching input until
-    /// the producer queue drains, instead of letting memory grow.
+    /// Outputs waiting for the cluster from which input pauses: 80% of the producer queue.
+    private var backpressureHighWater: Int { producer.configuration.maxQueuedMessages * 8 / 10 }
+
+    /// When outputs pile up faster than the cluster takes them (a slow or absent broker),
+    /// stop fetching input until the producer queue drains to 20%, instead of letting memory
+    /// grow: paused partitions drop what librdkafka prefetched for them and fetch it again
+    /// after the last message handed out.
     private func applyBackpressure() throws(PipelineError) {
-        let limit = producer.configuration.maxQueuedMessages
-        guard producer.queuedMessageCount >= limit * 8 / 10 else { return }
         let assigned = tasks.keys.sorted().map { TopicPartition(input, $0) }
         summary.backpressurePauses += 1
         do {
             try consumer.pause(assigned)
-            while producer.queuedMessageCount > limit / 5 {
+            while producer.queuedMessageCount > producer.configuration.maxQueuedMessages / 5 {
                 takeDeliveryReports(producer.poll(timeoutMilliseconds: 20))
             }
             try consumer.resume(assigned)
@@ -326,19 +335,34 @@ public final class PipelineRunner {
         return true
     }
 
+    /// Keeps the ready file in step with the tasks: present, listing the partitions, while
+    /// every assigned partition is restored and processing; absent otherwise.
     private func updateReadyFile() {
-        guard let path = configuration.readyFile, !tasks.isEmpty, !readyFileWritten else { return }
-        let listing = tasks.keys.sorted().map { "\(input)/\($0)" }.joined(separator: "\n") + "\n"
-        if FileManager.default.createFile(atPath: path, contents: Data(listing.utf8)) {
-            readyFileWritten = true
-            logger.info("ready: partitions \(tasks.keys.sorted()) restored and processing")
+        guard let path = configuration.readyFile else { return }
+        let held = tasks.keys.sorted()
+        guard held != readyFilePartitions else { return }
+        guard !held.isEmpty else {
+            removeReadyFile()
+            return
         }
+        let listing = held.map { "\(input)/\($0)" }.joined(separator: "\n") + "\n"
+        // Written whole, then renamed: a probe never sees half a file.
+        let temporary = path + ".tmp"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(listing.utf8)),
+              rename(temporary, path) == 0
+        else {
+            logger.warning("cannot write the ready file \(path)")
+            return
+        }
+        if readyFilePartitions == nil { logger.info("ready: partitions \(held) restored and processing") }
+        readyFilePartitions = held
     }
 
+    /// Removes the ready file; at start, also one a killed process left behind.
     private func removeReadyFile() {
-        guard let path = configuration.readyFile, readyFileWritten else { return }
+        guard let path = configuration.readyFile else { return }
         try? FileManager.default.removeItem(atPath: path)
-        readyFileWritten = false
+        readyFilePartitions = nil
     }
 
     private var lastClientErrorAt: Date?
