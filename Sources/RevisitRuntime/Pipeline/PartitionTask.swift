@@ -86,7 +86,8 @@ final class PartitionTask {
     // MARK: - Input
 
     /// Handles one message of the partition, writing what it caused.
-    func handle(_ message: ConsumedMessage, wallClock: Int64, producer: KafkaProducer, reports: inout [DeliveryReport]) throws(PipelineError) {
+    /// `now` is the time the batch was polled, `wallClock` the same in epoch ms.
+    func handle(_ message: ConsumedMessage, now: Date, wallClock: Int64, producer: KafkaProducer, reports: inout [DeliveryReport]) throws(PipelineError) {
         if let limit = firstMessageBelow {
             // The consumer fetches from the committed offset (the checkpoint's input offset),
             // and the committed-offset lookup that starts an assignment can land after the
@@ -104,7 +105,7 @@ final class PartitionTask {
         }
         guard message.offset >= nextOffset else { return }
         nextOffset = message.offset + 1
-        lastInputAt = Date()
+        lastInputAt = now
         let source = SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset)
         if message.offset < replayEnd {
             message.value.withUnsafeBytes { value in

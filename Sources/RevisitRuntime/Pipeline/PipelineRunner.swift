@@ -84,7 +84,7 @@ public final class PipelineRunner {
             let wallClock = Int64(now.timeIntervalSince1970 * 1000)
             for message in batch.messages {
                 guard message.topic == input, let task = tasks[message.partition] else { continue }
-                try task.handle(message, wallClock: wallClock, producer: producer, reports: &reports)
+                try task.handle(message, now: now, wallClock: wallClock, producer: producer, reports: &reports)
                 if producer.queuedMessageCount >= backpressureHighWater { try applyBackpressure() }
                 if summary.firstMessageAt == nil { summary.firstMessageAt = now }
                 summary.lastMessageAt = now

@@ -1,0 +1,707 @@
+import ArgumentParser
+import Foundation
+import RevisitCore
+import RevisitKafka
+import Synchronization
+
+/// `revisit bench pipeline`: the pipeline end to end, `revisit run` processes reading from and
+/// writing to the embedded broker, as `revisit bench kafka` measures the Kafka layer.
+///
+/// Every process is a child: the broker (librdkafka's mock cluster, `revisit broker`), the
+/// pipeline members (`revisit run`, the same binary as the benchmark) and kcat. Each
+/// measurement uses topics of its own (the mock keeps at most 5 MiB per partition), and each
+/// section a broker of its own. The children share the machine's cores with each other and
+/// with the benchmark, which produces the input and, for latency, reads the outputs.
+///
+/// - **Throughput**: seeded retention traffic (about ten events per user over one to four
+///   sessions on days of the last weeks) in the input, then in turn: kcat draining the input
+///   (the ceiling), one `revisit run --exit-when-caught-up` on a fresh application id, and
+///   two started together on another. Rates are input messages over the time from the first
+///   to the last message processed (from the members' summaries); wall times count from the
+///   process start (group join and restore included).
+/// - **Latency**: one `revisit run` with `allowed_lateness=0s` and `session_gap=2s`, so
+///   sessions close during the run, restored from a two-day history (so that visits today
+///   raise `streak_milestone` alerts), fed at a steady rate with `ts` = the wall clock at send
+///   time, while the benchmark reads the profiles and alerts topics. An output's latency is the
+///   wall-clock time the benchmark received it minus its Kafka timestamp, the event-time
+///   instant that made it due; with `ts` = the wall clock that instant is when its cause was
+///   sent, so the figure is an upper bound of append-to-append latency: it also holds the
+///   benchmark producer's send and the benchmark consumer's fetch. The same consumer reads the
+///   input too, as the reference of what producing and fetching alone take. The measurement
+///   runs with the pipeline's default consumer settings, then with a short
+///   `kafka.fetch.wait.max.ms`: the mock cluster answers a fetch that finds nothing only after
+///   `fetch.wait.max.ms` (500 ms by default) even when data arrives meanwhile, where a real
+///   broker answers as soon as data arrives.
+/// - **Restore**: one event each for a million users (in time order, `allowed_lateness=0s`, so
+///   every event is applied) through one catch-up member, then a second member of the same
+///   application: its summary's restored users and restore time.
+///
+/// Group joins on the mock take 3 s for a new group and about 9 s when the group's last
+/// member has just left (the mock waits for the session timeout less 1 s), which the wall
+/// times include and the rates do not.
+struct PipelineBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Throughput, latency and restore time of `revisit run` end to end, through the embedded broker.",
+        discussion: """
+            Starts `revisit broker` and `revisit run` (this same binary) and kcat as child processes. \
+            Measure the release build: swift build -c release --scratch-path .build-bench && \
+            .build-bench/release/revisit bench pipeline
+            """)
+
+    enum Section: String, ExpressibleByArgument, CaseIterable {
+        case throughput, latency, restore
+    }
+
+    @Option(help: "Run only this section: throughput, latency or restore (default: all three).")
+    var only: Section?
+
+    @Option(help: "Throughput: input events.")
+    var events = 1_000_000
+
+    @Option(help: "Throughput: distinct users.")
+    var users = 100_000
+
+    @Option(help: "Throughput and latency: partitions of the input and of every pipeline topic.")
+    var partitions = 16
+
+    @Option(help: "Throughput: days of event time the traffic spreads over, ending at today's UTC midnight.")
+    var days = 45
+
+    @Option(help: "Seed of the generated traffic.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Latency: events per second produced.")
+    var latencyRate = 20_000
+
+    @Option(help: "Latency: seconds of steady production.")
+    var latencySeconds = 20.0
+
+    @Option(help: "Latency: first seconds of production whose outputs are left out (warm-up).")
+    var latencyWarmup = 5.0
+
+    @Option(help: "Latency: distinct users of the live traffic.")
+    var latencyUsers = 100_000
+
+    @Option(help: "Latency: also measure with the pipeline's kafka.fetch.wait.max.ms at this value (0: skip).")
+    var tunedFetchWaitMs = 5
+
+    @Option(help: "Restore: users (one event each).")
+    var restoreUsers = 1_000_000
+
+    @Option(help: "Restore: partitions of the input, outputs and state topic (the state must fit 5 MiB per partition).")
+    var restorePartitions = 64
+
+    @Option(help: "Seconds a catch-up member may take before the benchmark stops it and fails.")
+    var timeout = 900.0
+
+    @Option(help: "kcat binary.")
+    var kcat = "kcat"
+
+    @Flag(help: "Keep the children's logs (stdout, stderr) after a successful run too.")
+    var keepLogs = false
+
+    @Option(help: "--log-level of the revisit run children (their stderr goes to the log directory).")
+    var memberLogLevel = "info"
+
+    @Option(name: .customLong("member-set"), help: ArgumentHelp(
+        "A setting for every revisit run child, NAME=VALUE (repeatable; after the benchmark's own), e.g. kafka.debug=cgrp.",
+        valueName: "name=value"))
+    var memberSettings: [String] = []
+
+    func validate() throws {
+        guard events > 0, users > 0, events >= users else { throw ValidationError("--events and --users must be positive, with at least one event per user") }
+        guard partitions > 0, restorePartitions > 0 else { throw ValidationError("partition counts must be positive") }
+        guard days > 0 else { throw ValidationError("--days must be positive") }
+        guard latencyRate > 0, latencySeconds > latencyWarmup, latencyWarmup >= 0, latencyUsers > 0 else {
+            throw ValidationError("--latency-rate and --latency-users must be positive, --latency-seconds above --latency-warmup")
+        }
+        guard restoreUsers > 0 else { throw ValidationError("--restore-users must be positive") }
+    }
+
+    func run() throws {
+        let logs = try BenchLogDirectory(label: "pipeline")
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print("Pipeline benchmark: `revisit run` end to end through the embedded broker (librdkafka's mock cluster in a `revisit broker` child process)")
+        print("\(cores) cores, shared by the broker, the `revisit run` processes and the benchmark itself (it produces the input and reads the latency outputs)")
+        var rows: [ReadmeRow] = []
+        do {
+            let all = only == nil
+            if all || only == .throughput { rows += try section("Throughput") { try benchThroughput(logs: logs) } }
+            if all || only == .latency { rows += try section("Latency") { try benchLatency(logs: logs) } }
+            if all || only == .restore { rows += try section("Restore") { try benchRestore(logs: logs) } }
+        } catch {
+            print("\nFAILED: \(error)")
+            print("the children's logs are kept in \(logs.path)")
+            throw ExitCode.failure
+        }
+        print("\nFor the README (\(cores) cores shared by the broker, the pipeline and the benchmark):\n")
+        print("| benchmark | result | target |")
+        print("|---|---|---|")
+        for row in rows { print("| \(row.benchmark) | \(row.result) | \(row.target) |") }
+        if keepLogs {
+            print("\nthe children's logs are in \(logs.path)")
+        } else {
+            logs.removeAfterSuccess()
+        }
+    }
+
+    /// Runs one section under its heading, after a line on how busy the machine is while
+    /// nothing of the benchmark runs: other work on the cores lowers every figure.
+    private func section(_ title: String, _ body: () throws -> [ReadmeRow]) throws -> [ReadmeRow] {
+        print("\n== \(title)")
+        if let busy = Self.otherCPUBusy() {
+            let warning = busy > 0.1 ? " (other work is running: the figures below suffer)" : ""
+            print(String(format: "CPU busy before the section, nothing of the benchmark running (1 s sample): %.0f%% of all cores%@", 100 * busy, warning))
+        }
+        return try body()
+    }
+
+    /// The busy share of all cores over one second, from /proc/stat.
+    private static func otherCPUBusy() -> Double? {
+        func sample() -> (busy: Double, total: Double)? {
+            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+                  let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") }) else { return nil }
+            let values = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+            guard values.count >= 5 else { return nil }
+            // user nice system idle iowait irq softirq steal ...: idle and iowait are not busy.
+            let total = values.prefix(8).reduce(0, +)
+            return (total - values[3] - values[4], total)
+        }
+        guard let before = sample() else { return nil }
+        Thread.sleep(forTimeInterval: 1)
+        guard let after = sample(), after.total > before.total else { return nil }
+        return (after.busy - before.busy) / (after.total - before.total)
+    }
+
+    // MARK: - Throughput
+
+    private func benchThroughput(logs: BenchLogDirectory) throws -> [ReadmeRow] {
+        let input = "events"
+        let one = "bench1", two = "bench2"
+        let broker = try BenchBroker(
+            topics: [(input, partitions)] + Self.pipelineTopics(one, partitions) + Self.pipelineTopics(two, partitions), logs: logs)
+        defer { broker.stop() }
+        let end = Self.todayMidnight()
+        let traffic = PipelineTraffic.retention(count: events, users: users, days: days, end: end, seed: seed)
+        let sent = try BenchEventProducer.send(traffic, topic: input, bootstrap: broker.bootstrap)
+        print("input: \(grouped(sent.messages)) events of \(grouped(users)) users (~\(events / users) each over 1-4 sessions on days of the \(days) days before \(Self.date(end))), \(partitions) partitions, lz4, ~\(sent.bytes / sent.messages) bytes per event, keyed by user id; produced in \(seconds(sent.seconds)) (KafkaProducer)")
+
+        // (a) The ceiling: kcat reading the whole input.
+        var kcatRate: Double?
+        if let kcat = BenchKcat(kcat) {
+            let drain = try kcat.drainSeconds(bootstrap: broker.bootstrap, topic: input, logs: logs)
+            kcatRate = Double(sent.messages) / drain
+            print("kcat -C -e -o beginning -q     \(seconds(drain)) \(rate(kcatRate!)) events/s (the ceiling)")
+        }
+
+        // (b) One member on a fresh application id.
+        var brokerBefore = broker.child.processCPUSeconds()
+        let single = try member("revisit run 1/1", application: one, input: input, bootstrap: broker.bootstrap,
+                                flags: ["--exit-when-caught-up"], logs: logs)
+        let solo = try finish(single)
+        let singleSeconds = try solo.processingSeconds(of: single)
+        let singleRate = Double(solo.messages) / singleSeconds
+        print("revisit run, 1 process          \(seconds(singleSeconds)) \(rate(singleRate)) events/s (first to last message; \(seconds(single.wallSeconds)) wall from process start: \(rate(Double(solo.messages) / single.wallSeconds)) events/s)")
+        print(String(format: "  first message %.1f s after the start (group join, restore), last %.1f s before the exit (last checkpoint, leaving the group)",
+                     (solo.firstMessageAt ?? 0) - single.startedAtEpoch, single.startedAtEpoch + single.wallSeconds - (solo.lastMessageAt ?? 0)))
+        print("  \(grouped(solo.messages)) messages, \(grouped(solo.outputsWritten)) outputs written (\(try outputBreakdown(one, partitions: partitions, bootstrap: broker.bootstrap))), \(grouped(solo.checkpoints ?? 0)) checkpoints, \(solo.backpressurePauses ?? 0) backpressure pauses")
+        print("  " + cpuLine([single], broker: broker, brokerBefore: brokerBefore))
+        try expectAll(solo.messages, of: sent.messages, "revisit run 1/1")
+
+        // (c) Two members started together on another fresh application id.
+        brokerBefore = broker.child.processCPUSeconds()
+        let pair = try (1...2).map { index in
+            try member("revisit run \(index)/2", application: two, input: input, bootstrap: broker.bootstrap,
+                       flags: ["--exit-when-caught-up"], logs: logs)
+        }
+        let summaries = try finish(pair)
+        let firsts = try zip(pair, summaries).map { child, summary in
+            guard let first = summary.firstMessageAt else { throw child.failure("its summary has no first_message_at: it processed nothing") }
+            return first
+        }
+        let lasts = summaries.compactMap(\.lastMessageAt)
+        let pairMessages = summaries.map(\.messages).reduce(0, +)
+        let pairSeconds = lasts.max()! - firsts.min()!
+        let pairRate = Double(pairMessages) / pairSeconds
+        let pairWall = pair.map(\.wallSeconds).max()!
+        print("revisit run, 2 processes        \(seconds(pairSeconds)) \(rate(pairRate)) events/s (first to last message over both; \(seconds(pairWall)) wall from start: \(rate(Double(pairMessages) / pairWall)) events/s)")
+        print("  messages \(summaries.map { grouped($0.messages) }.joined(separator: " + ")), partitions held \(summaries.map { "\($0.partitionsAssigned ?? 0)" }.joined(separator: " + ")) (released \(summaries.map { "\($0.partitionsReleased ?? 0)" }.joined(separator: " + "))), outputs written \(grouped(summaries.map(\.outputsWritten).reduce(0, +))), already written \(summaries.map { $0.outputsAlreadyWritten ?? 0 }.reduce(0, +))")
+        print("  " + cpuLine(pair, broker: broker, brokerBefore: brokerBefore))
+        let timeline = zip(pair, summaries).map { child, summary in
+            String(format: "%@ processed from %.1f s to %.1f s after its start and exited at %.1f s", child.name,
+                   (summary.firstMessageAt ?? 0) - child.startedAtEpoch, (summary.lastMessageAt ?? 0) - child.startedAtEpoch,
+                   child.wallSeconds)
+        }
+        print("  " + timeline.joined(separator: "; "))
+        let starts = zip(pair, firsts).map { $1 - $0.startedAtEpoch }
+        if starts.max()! - starts.min()! > 2 || summaries.contains(where: { ($0.partitionsReleased ?? 0) > 0 }) {
+            print(String(format: "  NOTE: one process began %.1f s after the other (partitions held %@, released %@): it got its partitions only in a later rebalance, and the interval includes that wait; see the stderr of both (--keep-logs)",
+                         starts.max()! - starts.min()!,
+                         summaries.map { "\($0.partitionsAssigned ?? 0)" }.joined(separator: " + "),
+                         summaries.map { "\($0.partitionsReleased ?? 0)" }.joined(separator: " + ")))
+        }
+        try expectAll(pairMessages, of: sent.messages, "the two revisit run processes")
+
+        let target = 300_000.0
+        let singleVsTarget = verdict(singleRate >= target)
+        print("target: 1 process >= \(rate(target)) events/s: \(rate(singleRate)) \(singleVsTarget)")
+        var kcatColumn = ""
+        if let kcatRate {
+            let share = singleRate / kcatRate
+            print(String(format: "target: 1 process >= 50%% of kcat's drain rate: %.0f%% %@", 100 * share, verdict(share >= 0.5)))
+            print(String(format: "2 processes: %.0f%% of kcat's drain rate, %.2fx one process", 100 * pairRate / kcatRate, pairRate / singleRate))
+            kcatColumn = String(format: ", %.0f%% of kcat", 100 * share)
+        }
+        var rows = [ReadmeRow]()
+        if let kcatRate {
+            rows.append(ReadmeRow(
+                benchmark: "kcat drain of the input (\(grouped(events)) events, \(partitions) partitions)",
+                result: "\(rate(kcatRate)) events/s", target: "ceiling"))
+        }
+        rows.append(ReadmeRow(
+            benchmark: "`revisit run`, 1 process, \(grouped(events)) events of \(grouped(users)) users",
+            result: "\(rate(singleRate)) events/s\(kcatColumn) (\(String(format: "%.2f", singleSeconds)) s; \(String(format: "%.2f", single.wallSeconds)) s wall from start)",
+            target: ">= 300,000 \(singleVsTarget); >= 50% of kcat \(kcatRate.map { verdict(singleRate / $0 >= 0.5) } ?? "(no kcat)")"))
+        rows.append(ReadmeRow(
+            benchmark: "`revisit run`, 2 processes, same application id",
+            result: "\(rate(pairRate)) events/s\(kcatRate.map { String(format: ", %.0f%% of kcat", 100 * pairRate / $0) } ?? "") (\(String(format: "%.2f", pairSeconds)) s; \(String(format: "%.2f", pairWall)) s wall)",
+            target: ""))
+        return rows
+    }
+
+    // MARK: - Latency
+
+    /// The latency section: the measurement as `revisit run` is configured by default, then,
+    /// unless `--tuned-fetch-wait-ms 0`, again with the pipeline's consumer waiting at most that
+    /// long for an empty fetch (see ``measureLatency(application:extraSettings:logs:)``).
+    private func benchLatency(logs: BenchLogDirectory) throws -> [ReadmeRow] {
+        print("settings: allowed_lateness=0s and session_gap=2s (so sessions close during the run); \(partitions) partitions; 1 revisit run process")
+        print("latency = the benchmark consumer's receive time - the record's Kafka timestamp (the event-time instant that made it due: a session's close, an alert's `at`);")
+        print("with ts = the wall clock at send, that instant is when its cause was sent, so these upper-bound append-to-append latency: they also hold the benchmark")
+        print("producer's send (linger 0 ms) and the benchmark consumer's fetch (fetch.wait.max.ms=5). Records with instants in the first \(String(format: "%.0f", latencyWarmup)) s (warm-up) or after the last send are left out.")
+        print("The line `input itself` is the events topic read by the same consumer: the benchmark's own produce-to-fetch time, without the pipeline.")
+        var rows = try measureLatency(application: "latency", extraSettings: [], logs: logs)
+        if tunedFetchWaitMs > 0 {
+            print("-- again with --set kafka.fetch.wait.max.ms=\(tunedFetchWaitMs) for the pipeline (the mock answers a fetch that finds nothing only after fetch.wait.max.ms, default 500 ms, even when data arrives meanwhile; a real broker answers as soon as data arrives)")
+            rows += try measureLatency(
+                application: "latency-fetch\(tunedFetchWaitMs)", extraSettings: ["kafka.fetch.wait.max.ms=\(tunedFetchWaitMs)"], logs: logs)
+        }
+        return rows
+    }
+
+    /// One latency measurement on a broker of its own. First a history: every user visited on
+    /// each of the two days before today, processed by a catch-up member, so that a visit today
+    /// completes a 3-day streak and raises a `streak_milestone` alert at the visit's own
+    /// instant. Then a live member restored from that state, fed at `--latency-rate` with
+    /// `ts` = the wall clock, while this process reads its profiles and alerts.
+    private func measureLatency(application: String, extraSettings: [String], logs: BenchLogDirectory) throws -> [ReadmeRow] {
+        let input = "\(application).events"
+        let broker = try BenchBroker(topics: [(input, partitions)] + Self.pipelineTopics(application, partitions), logs: logs)
+        defer { broker.stop() }
+        let settings = ["allowed_lateness=0s", "session_gap=2s"] + extraSettings
+        let variant = extraSettings.isEmpty ? "default consumer settings" : extraSettings.joined(separator: ", ")
+
+        let today = Self.todayMidnight()
+        let history = PipelineTraffic.dailyHistory(users: latencyUsers, days: 2, today: today, seed: seed)
+        let sentHistory = try BenchEventProducer.send(history, topic: input, bootstrap: broker.bootstrap)
+        let catchUp = try member("revisit run (history)", application: application, input: input, bootstrap: broker.bootstrap,
+                                 settings: settings, flags: ["--exit-when-caught-up"], logs: logs)
+        let historySummary = try finish(catchUp)
+        try expectAll(historySummary.messages, of: sentHistory.messages, "revisit run (history)")
+        print("history: \(grouped(sentHistory.messages)) events (one per user on each of the 2 days before today) through a catch-up run first, so that visits today complete 3-day streaks (streak_milestone alerts)")
+
+        // The live member, restored from the history's state.
+        let ready = logs.file("ready", "txt")
+        let live = try member("revisit run (live)", application: application, input: input, bootstrap: broker.bootstrap,
+                              settings: settings, flags: ["--ready-file", ready], logs: logs)
+        defer { live.stop() }
+        let readyBy = BenchProcesses.now + 120
+        while !FileManager.default.fileExists(atPath: ready) {
+            guard live.isRunning else { throw live.failure("stopped before it was ready") }
+            guard BenchProcesses.now < readyBy else { throw live.failure("was not ready (restored and processing) within 120 s") }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let readySeconds = live.wallSeconds
+
+        // The benchmark's consumer, from the current ends: the outputs, and the input itself
+        // as the reference of what producing and fetching alone take.
+        let watched = ["\(application).profiles", "\(application).alerts", input]
+        let labels = ["profiles (session closes)", "alerts (streak_milestone)", "input itself (no pipeline)"]
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            kafka: KafkaConfiguration(
+                brokers: broker.bootstrap, clientID: "revisit-bench-latency",
+                properties: ["fetch.wait.max.ms": "5", "fetch.error.backoff.ms": "5"]),
+            groupID: nil))
+        try consumer.assign(watched.flatMap { topic in
+            (0..<partitions).map { TopicPartitionOffset(TopicPartition(topic, Int32($0)), offset: TopicPartitionOffset.end) }
+        })
+        // A few polls resolve the end offsets before anything new is produced.
+        var batch = ConsumerBatch()
+        for _ in 0..<10 { try consumer.poll(into: &batch, maxMessages: 10_000, timeoutMilliseconds: 50) }
+
+        let producer = LiveProducer(
+            bootstrap: broker.bootstrap, topic: input, rate: latencyRate, seconds: latencySeconds, users: latencyUsers, seed: seed)
+        producer.start()
+        var samples: [[LatencySample]] = watched.map { _ in [] }
+        // After the last send, outputs it caused still arrive for a moment.
+        let drainMilliseconds = 3_000.0
+        while true {
+            try consumer.poll(into: &batch, maxMessages: 10_000, timeoutMilliseconds: 20)
+            let received = Date().timeIntervalSince1970 * 1000
+            for message in batch.messages {
+                guard let timestamp = message.timestamp, let index = watched.firstIndex(of: message.topic) else { continue }
+                samples[index].append(LatencySample(instant: timestamp, milliseconds: received - Double(timestamp)))
+            }
+            if let done = producer.result, received > Double(done.lastSendMs) + drainMilliseconds { break }
+            guard live.isRunning else { throw live.failure("stopped during the latency run") }
+        }
+        let produced = producer.result!
+        if let error = produced.error { throw CommandFailure("latency producer: \(error)") }
+        live.stop()
+        let liveSummary = try RunSummaryLine.parse(live)
+
+        let sendSeconds = Double(produced.lastSendMs - produced.firstSendMs) / 1000
+        print("live (\(variant)): ready \(String(format: "%.1f", readySeconds)) s after start; \(grouped(produced.sent)) events over \(grouped(latencyUsers)) users at \(rate(Double(produced.sent) / sendSeconds)) events/s for \(String(format: "%.1f", sendSeconds)) s; the member processed \(grouped(liveSummary.messages)) and wrote \(grouped(liveSummary.outputsWritten)) outputs")
+        try expectAll(liveSummary.messages, of: produced.sent, "revisit run (live)")
+        if keepLogs {
+            let path = logs.file("latency-samples", "csv")
+            var csv = "topic,instant_ms,latency_ms\n"
+            for (index, topic) in watched.enumerated() {
+                for sample in samples[index] { csv += "\(topic),\(sample.instant),\(String(format: "%.1f", sample.milliseconds))\n" }
+            }
+            try csv.write(toFile: path, atomically: false, encoding: .utf8)
+            print("every sample: \(path)")
+        }
+        let from = produced.firstSendMs + Int64(latencyWarmup * 1000)
+        let to = produced.lastSendMs
+        var rows: [ReadmeRow] = []
+        for (index, label) in labels.enumerated() {
+            let all = samples[index]
+            let kept = all.filter { $0.instant >= from && $0.instant <= to }.map(\.milliseconds).sorted()
+            guard !kept.isEmpty else {
+                print("  \(label): no record with an instant in the measured window (\(grouped(all.count)) outside it)")
+                continue
+            }
+            let line = String(format: "p50 %.1f ms, p99 %.1f ms, max %.1f ms", percentile(kept, 0.50), percentile(kept, 0.99), kept.last!)
+            print("  \(label.padding(toLength: 28, withPad: " ", startingAt: 0)) \(grouped(kept.count)) records: \(line) (\(grouped(all.count - kept.count)) outside the window)")
+            rows.append(ReadmeRow(
+                benchmark: "latency, \(label), \(grouped(latencyRate)) events/s, \(variant)",
+                result: "\(line) (\(grouped(kept.count)) records)", target: ""))
+        }
+        return rows
+    }
+
+    // MARK: - Restore
+
+    private func benchRestore(logs: BenchLogDirectory) throws -> [ReadmeRow] {
+        let application = "restore"
+        let input = "restore.events"
+        let broker = try BenchBroker(
+            topics: [(input, restorePartitions)] + Self.pipelineTopics(application, restorePartitions), logs: logs)
+        defer { broker.stop() }
+        let end = Self.todayMidnight()
+        let traffic = PipelineTraffic.onePerUser(users: restoreUsers, days: 30, end: end, seed: seed)
+        let sent = try BenchEventProducer.send(traffic, topic: input, bootstrap: broker.bootstrap)
+        print("input: \(grouped(sent.messages)) events of \(grouped(restoreUsers)) distinct users (one each, over the 30 days before \(Self.date(end))), \(restorePartitions) partitions")
+
+        // The input is in time order per partition: with no allowed lateness every event is
+        // applied by the end, none waits in a reorder buffer, so each user is in the state.
+        let settings = ["allowed_lateness=0s"]
+        print("settings: allowed_lateness=0s (the input is in time order; with the default 10m the events of the last 10 minutes stay in the reorder buffer and are re-read, not restored)")
+        let first = try member("revisit run (build state)", application: application, input: input, bootstrap: broker.bootstrap,
+                               settings: settings, flags: ["--exit-when-caught-up"], logs: logs)
+        let brokerBefore = broker.child.processCPUSeconds()
+        let built = try finish(first)
+        try expectAll(built.messages, of: sent.messages, "revisit run (build state)")
+        let builtSeconds = try built.processingSeconds(of: first)
+        let state = try Self.topicCounts(["\(application).state"], partitions: restorePartitions, bootstrap: broker.bootstrap)[0]
+        print("first run: \(grouped(built.messages)) events in \(seconds(builtSeconds)) (\(rate(Double(built.messages) / builtSeconds)) events/s), \(grouped(built.outputsWritten)) outputs, \(grouped(built.checkpoints ?? 0)) checkpoints, \(built.snapshots ?? 0) snapshots; state topic: \(grouped(state.records)) records")
+        print("  " + cpuLine([first], broker: broker, brokerBefore: brokerBefore))
+        if state.trimmedPartitions > 0 {
+            print("WARNING: the mock dropped the start of \(state.trimmedPartitions) state partitions (5 MiB per partition): raise --restore-partitions")
+        }
+
+        let second = try member("revisit run (restore)", application: application, input: input, bootstrap: broker.bootstrap,
+                                settings: settings, flags: ["--exit-when-caught-up"], logs: logs)
+        let restored = try finish(second)
+        let usersPerSecond = Double(restored.restoredUsers) / restored.restoreSeconds
+        let complete = restored.restoredUsers == restoreUsers
+        print("second run, same application id: restored \(grouped(restored.restoredUsers)) users in \(String(format: "%.3f", restored.restoreSeconds)) s: \(rate(usersPerSecond)) users/s; re-read \(grouped(restored.rebuffered ?? 0)) buffered events, processed \(grouped(restored.messages)); \(seconds(second.wallSeconds)) wall from process start to exit (group join included)")
+        print("check: restored_users == \(grouped(restoreUsers)): \(verdict(complete))")
+        return [ReadmeRow(
+            benchmark: "restore, \(grouped(restoreUsers)) users (\(restorePartitions) partitions)",
+            result: String(format: "%.2f s, %@ users/s (%@ users restored)", restored.restoreSeconds, rate(usersPerSecond), grouped(restored.restoredUsers)),
+            target: "restored_users == \(grouped(restoreUsers)) \(verdict(complete))")]
+    }
+
+    // MARK: - Pipeline members
+
+    /// Every topic of application `application` but its input, named `<application>.<output>`
+    /// and `<application>.state`, as `--topic` arguments of the broker take them.
+    private static func pipelineTopics(_ application: String, _ partitions: Int) -> [(name: String, partitions: Int)] {
+        ["profiles", "sessions", "alerts", "metrics", "dlq", "state"].map { ("\(application).\($0)", partitions) }
+    }
+
+    /// Starts `revisit run` for `application` on `input`, writing to `<application>.*`.
+    private func member(
+        _ name: String, application: String, input: String, bootstrap: String, settings: [String] = [], flags: [String],
+        logs: BenchLogDirectory
+    ) throws -> BenchChild {
+        var arguments = ["run", "--brokers", bootstrap, "--log-level", memberLogLevel,
+                         "--set", "application_id=\(application)", "--set", "topics.input=\(input)"]
+        for output in ["profiles", "sessions", "alerts", "metrics", "dlq"] {
+            arguments += ["--set", "topics.\(output)=\(application).\(output)"]
+        }
+        for setting in settings + memberSettings { arguments += ["--set", setting] }
+        return try BenchChild(name: name, executable: BenchProcesses.revisitBinary, arguments: arguments + flags, logs: logs)
+    }
+
+    /// Waits for a catch-up member to exit and returns its summary.
+    private func finish(_ child: BenchChild) throws -> RunSummaryLine {
+        try finish([child])[0]
+    }
+
+    /// Waits for catch-up members running together to exit, sampling their CPU time, and
+    /// returns their summaries.
+    private func finish(_ children: [BenchChild]) throws -> [RunSummaryLine] {
+        let deadline = BenchProcesses.now + timeout
+        var nextSample = 0.0
+        while true {
+            for child in children where !child.isRunning { child.waitForExit(timeout: 0) }
+            let running = children.filter(\.isRunning)
+            if running.isEmpty { break }
+            let now = BenchProcesses.now
+            if now > deadline {
+                for child in running { child.stop() }
+                throw running[0].failure("did not catch up within \(Int(timeout)) s (--timeout)")
+            }
+            if now >= nextSample {
+                for child in running { child.sampleCPU() }
+                nextSample = now + 0.05
+            }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        for child in children where !child.succeeded { throw child.failure("failed") }
+        return try children.map(RunSummaryLine.parse)
+    }
+
+    /// Where the CPU went: each member's total, its busiest thread (the pipeline loop) and
+    /// librdkafka's threads, and the broker's CPU since `brokerBefore`.
+    private func cpuLine(_ members: [BenchChild], broker: BenchBroker, brokerBefore: Double?) -> String {
+        var parts = members.map { member -> String in
+            let busiest = member.threadCPU.values.max { $0.seconds < $1.seconds }
+            let kafka = member.threadCPU.values.filter { $0.name.hasPrefix("rdk:") }.map(\.seconds).reduce(0, +)
+            return String(format: "%@ %.1f s (busiest thread %.1f s, librdkafka threads %.1f s)",
+                          member.name, member.cpuSeconds, busiest?.seconds ?? 0, kafka)
+        }
+        if let before = brokerBefore, let after = broker.child.processCPUSeconds() {
+            parts.append(String(format: "broker %.1f s", after - before))
+        }
+        return "CPU: " + parts.joined(separator: ", ")
+    }
+
+    private func expectAll(_ processed: Int, of sent: Int, _ who: String) throws {
+        guard processed != sent else { return }
+        print("WARNING: \(who) processed \(grouped(processed)) input messages, not the \(grouped(sent)) sent")
+    }
+
+    /// `profiles 1,234 + sessions ...`: the records in each output topic of `application`.
+    private func outputBreakdown(_ application: String, partitions: Int, bootstrap: String) throws -> String {
+        let names = ["profiles", "sessions", "alerts", "metrics", "dlq"]
+        let counts = try Self.topicCounts(names.map { "\(application).\($0)" }, partitions: partitions, bootstrap: bootstrap)
+        return zip(names, counts).map { name, count in
+            // Counts stay right when the mock drops old records: they are high watermarks.
+            "\(name) \(grouped(count.records))" + (count.trimmedPartitions > 0 ? " (the mock dropped the oldest of \(count.trimmedPartitions) partitions)" : "")
+        }.joined(separator: ", ")
+    }
+
+    /// Records in each topic (the sum of its partitions' high watermarks; the topics are
+    /// fresh), and how many partitions the mock trimmed (low watermark above 0).
+    private static func topicCounts(_ topics: [String], partitions: Int, bootstrap: String) throws -> [(records: Int, trimmedPartitions: Int)] {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(
+            kafka: KafkaConfiguration(brokers: bootstrap, clientID: "revisit-bench-watermarks"), groupID: nil))
+        return try topics.map { topic in
+            var records = 0
+            var trimmed = 0
+            for p in 0..<partitions {
+                let (low, high) = try consumer.watermarks(of: TopicPartition(topic, Int32(p)))
+                records += Int(high)
+                if low > 0 { trimmed += 1 }
+            }
+            return (records, trimmed)
+        }
+    }
+
+    // MARK: - Time and formatting
+
+    /// The last UTC midnight, in epoch milliseconds: the generated traffic ends there.
+    private static func todayMidnight() -> Int64 {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return now - now % 86_400_000
+    }
+
+    private static func date(_ epochMilliseconds: Int64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(epochMilliseconds) / 1000))
+    }
+
+    private func verdict(_ pass: Bool) -> String { pass ? "PASS" : "FAIL" }
+
+    private func seconds(_ value: Double) -> String { String(format: "%7.3f s", value) }
+
+    private func rate(_ value: Double) -> String { grouped(Int(value.rounded())) }
+
+    private func grouped(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var result = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { result.append(",") }
+            result.append(digit)
+        }
+        return value < 0 ? "-" + result : result
+    }
+
+    /// The nearest-rank percentile of sorted values.
+    private func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]
+    }
+}
+
+/// One row of the README table the benchmark prints at the end.
+private struct ReadmeRow {
+    var benchmark: String
+    var result: String
+    var target: String
+}
+
+/// One output record seen by the latency consumer.
+private struct LatencySample {
+    /// Its Kafka timestamp: the event-time instant it describes.
+    var instant: Int64
+    /// Receive time minus `instant`.
+    var milliseconds: Double
+}
+
+/// The one JSON line `revisit run` prints on stdout when it stops.
+struct RunSummaryLine: Decodable {
+    var messages: Int
+    var rebuffered: Int?
+    var outputsWritten: Int
+    var outputsAlreadyWritten: Int?
+    var checkpoints: Int?
+    var snapshots: Int?
+    var partitionsAssigned: Int?
+    var partitionsReleased: Int?
+    var backpressurePauses: Int?
+    var restoredUsers: Int
+    var restoreSeconds: Double
+    /// Epoch seconds of the first and last input message processed.
+    var firstMessageAt: Double?
+    var lastMessageAt: Double?
+
+    /// The summary in the child's stdout (its last line that is a JSON object).
+    static func parse(_ child: BenchChild) throws -> RunSummaryLine {
+        guard let line = child.stdout.split(separator: "\n").last(where: { $0.hasPrefix("{") }) else {
+            throw child.failure("printed no summary line on stdout (\(child.stdoutPath))")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        do {
+            return try decoder.decode(RunSummaryLine.self, from: Data(line.utf8))
+        } catch {
+            throw child.failure("printed a summary the benchmark cannot read (\(error)): \(line)")
+        }
+    }
+
+    /// Seconds from the first to the last message processed.
+    func processingSeconds(of child: BenchChild) throws -> Double {
+        guard let first = firstMessageAt, let last = lastMessageAt, last > first else {
+            throw child.failure("its summary has no processing interval (first_message_at, last_message_at): it processed \(messages) messages")
+        }
+        return last - first
+    }
+}
+
+/// The latency run's producer: on a thread of its own (it owns its `KafkaProducer`), it sends
+/// `rate` events a second for `seconds`, each with `ts` = the wall clock in milliseconds at
+/// the moment it is sent, for users drawn at random from `users`.
+private final class LiveProducer: Sendable {
+    struct Result: Sendable {
+        var sent = 0
+        var firstSendMs: Int64 = 0
+        var lastSendMs: Int64 = 0
+        var error: String?
+    }
+
+    let bootstrap: String
+    let topic: String
+    let rate: Int
+    let seconds: Double
+    let users: Int
+    let seed: UInt64
+    private let outcome = Mutex<Result?>(nil)
+
+    init(bootstrap: String, topic: String, rate: Int, seconds: Double, users: Int, seed: UInt64) {
+        self.bootstrap = bootstrap
+        self.topic = topic
+        self.rate = rate
+        self.seconds = seconds
+        self.users = users
+        self.seed = seed
+    }
+
+    /// What it did, once it is done.
+    var result: Result? { outcome.withLock { $0 } }
+
+    func start() {
+        let thread = Thread { [self] in
+            let result = produce()
+            outcome.withLock { $0 = result }
+        }
+        thread.name = "revisit-bench-live-producer"
+        thread.start()
+    }
+
+    private func produce() -> Result {
+        var result = Result()
+        do {
+            var configuration = KafkaProducerConfiguration(kafka: KafkaConfiguration(brokers: bootstrap, clientID: "revisit-bench-live"))
+            // Each event goes out at once: its ts is as close as can be to its append.
+            configuration.lingerMilliseconds = 0
+            let producer = try KafkaProducer(configuration: configuration)
+            var random = SplitMix64(seed: seed &+ 0x5EED)
+            var failed = 0
+            var reports: [DeliveryReport] = []
+            let total = Int(Double(rate) * seconds)
+            let start = Date().timeIntervalSince1970
+            result.firstSendMs = Int64(start * 1000)
+            while result.sent < total {
+                let now = Date().timeIntervalSince1970
+                let due = min(total, Int((now - start) * Double(rate)))
+                while result.sent < due {
+                    let ts = Int64(Date().timeIntervalSince1970 * 1000)
+                    let user = Int32(random.next() % UInt64(users))
+                    // Sequences from 1,000 on: the history used 0 and 1.
+                    let value = PipelineTraffic.line(user: user, sequence: 1_000 + Int32(result.sent), ts: ts, seed: seed)
+                    try producer.send(
+                        OutgoingMessage(topic: topic, key: Array(PipelineTraffic.userID(user).utf8), value: value),
+                        waitingForRoom: &reports)
+                    result.sent += 1
+                    result.lastSendMs = ts
+                }
+                failed += reports.filter { !$0.isDelivered }.count + producer.poll().filter { !$0.isDelivered }.count
+                reports.removeAll(keepingCapacity: true)
+                Thread.sleep(forTimeInterval: 0.001)
+            }
+            failed += try producer.flush(timeoutMilliseconds: 60_000).filter { !$0.isDelivered }.count
+            if failed > 0 { result.error = "\(failed) of \(result.sent) events were not delivered" }
+        } catch {
+            result.error = "\(error)"
+        }
+        return result
+    }
+}
