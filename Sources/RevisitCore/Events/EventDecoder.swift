@@ -142,21 +142,43 @@ public struct EventDecoder: Sendable {
     }
 
     private static func field<C: Collection>(named n: C) -> Field? where C.Element == UInt8 {
-        switch n.count {
-        case 2: return n.elementsEqual("ts".utf8) ? .ts : n.elementsEqual("tz".utf8) ? .tz : nil
-        case 4: return n.elementsEqual("type".utf8) ? .type : nil
-        case 5: return n.elementsEqual("props".utf8) ? .props : nil
+        // Every known name fits 8 bytes: compare them as one integer each (with the length,
+        // so that a name with trailing NUL bytes is not taken for a shorter one).
+        let count = n.count
+        guard count >= 2, count <= 8 else { return nil }
+        var packed: UInt64 = 0
+        var shift: UInt64 = 0
+        for byte in n {
+            packed |= UInt64(byte) << shift
+            shift += 8
+        }
+        switch count {
+        case 2: return packed == FieldName.ts ? .ts : packed == FieldName.tz ? .tz : nil
+        case 4: return packed == FieldName.type ? .type : nil
+        case 5: return packed == FieldName.props ? .props : nil
         case 7:
-            if n.elementsEqual("user_id".utf8) { return .userID }
-            if n.elementsEqual("revenue".utf8) { return .revenue }
-            if n.elementsEqual("channel".utf8) { return .channel }
-            if n.elementsEqual("variant".utf8) { return .variant }
-            return nil
-        case 8:
-            if n.elementsEqual("event_id".utf8) { return .eventID }
-            if n.elementsEqual("campaign".utf8) { return .campaign }
-            return nil
+            switch packed {
+            case FieldName.userID: return .userID
+            case FieldName.revenue: return .revenue
+            case FieldName.channel: return .channel
+            case FieldName.variant: return .variant
+            default: return nil
+            }
+        case 8: return packed == FieldName.eventID ? .eventID : packed == FieldName.campaign ? .campaign : nil
         default: return nil
+        }
+    }
+
+    /// The known field names packed little-endian into integers, for ``field(named:)``.
+    private enum FieldName {
+        static let ts = pack("ts"), tz = pack("tz"), type = pack("type"), props = pack("props")
+        static let userID = pack("user_id"), revenue = pack("revenue"), channel = pack("channel")
+        static let variant = pack("variant"), eventID = pack("event_id"), campaign = pack("campaign")
+
+        static func pack(_ name: StaticString) -> UInt64 {
+            var packed: UInt64 = 0
+            for i in 0..<name.utf8CodeUnitCount { packed |= UInt64(name.utf8Start[i]) << UInt64(8 * i) }
+            return packed
         }
     }
 

@@ -107,24 +107,26 @@ public enum JSONText {
         var width = places
         while fraction % 10 == 0 { fraction /= 10; width -= 1 }
         out.append(0x2E)
-        var digits: [UInt8] = []
-        for _ in 0..<width {
-            digits.append(UInt8(fraction % 10) + 0x30)
+        // Digits are written in place, last first: no buffer per number on this hot path.
+        let end = out.count + width
+        out.append(contentsOf: repeatElement(0x30, count: width))
+        var i = end - 1
+        while fraction > 0 {
+            out[i] = UInt8(fraction % 10) + 0x30
             fraction /= 10
+            i -= 1
         }
-        out.append(contentsOf: digits.reversed())
     }
 
     /// `YYYY-MM-DD` of a day number, quoted.
     public static func appendDate(_ day: Int64, to out: inout [UInt8]) {
         let (y, m, d) = CivilDate.civil(day)
-        out.append(0x22)
-        appendDigits(y, 4, &out)
-        out.append(0x2D)
-        appendDigits(m, 2, &out)
-        out.append(0x2D)
-        appendDigits(d, 2, &out)
-        out.append(0x22)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { b in
+            b[0] = 0x22
+            putDate(y, m, d, b, at: 1)
+            b[11] = 0x22
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
     }
 
     /// RFC 3339 UTC with milliseconds, quoted: `"2024-03-10T07:30:00.000Z"`.
@@ -132,33 +134,44 @@ public enum JSONText {
         let day = CivilDate.floorDivide(t, CivilDate.millisecondsPerDay)
         let ms = Int(t - day * CivilDate.millisecondsPerDay)
         let (y, m, d) = CivilDate.civil(day)
-        out.append(0x22)
-        appendDigits(y, 4, &out)
-        out.append(0x2D)
-        appendDigits(m, 2, &out)
-        out.append(0x2D)
-        appendDigits(d, 2, &out)
-        out.append(0x54)
-        appendDigits(ms / 3_600_000, 2, &out)
-        out.append(0x3A)
-        appendDigits(ms / 60_000 % 60, 2, &out)
-        out.append(0x3A)
-        appendDigits(ms / 1000 % 60, 2, &out)
-        out.append(0x2E)
-        appendDigits(ms % 1000, 3, &out)
-        out.append(0x5A)
-        out.append(0x22)
+        // Written into a fixed 26-byte block: a profile holds five of these.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 26) { b in
+            b[0] = 0x22
+            putDate(y, m, d, b, at: 1)
+            b[11] = 0x54
+            put2(ms / 3_600_000, b, at: 12)
+            b[14] = 0x3A
+            put2(ms / 60_000 % 60, b, at: 15)
+            b[17] = 0x3A
+            put2(ms / 1000 % 60, b, at: 18)
+            b[20] = 0x2E
+            let millis = ms % 1000
+            b[21] = UInt8(millis / 100) + 0x30
+            put2(millis % 100, b, at: 22)
+            b[24] = 0x5A
+            b[25] = 0x22
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
     }
 
-    private static func appendDigits(_ value: Int, _ width: Int, _ out: inout [UInt8]) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var v = value
-        while divisor > 0 {
-            out.append(UInt8(v / divisor % 10) + 0x30)
-            v %= divisor
-            divisor /= 10
-        }
+    /// `YYYY-MM-DD` into 10 bytes; years outside 0...9999 keep their last four digits, as
+    /// the fixed width demands (event times are checked to be after 2000).
+    @inline(__always)
+    private static func putDate(_ y: Int, _ m: Int, _ d: Int, _ b: UnsafeMutableBufferPointer<UInt8>, at i: Int) {
+        let year = ((y % 10_000) + 10_000) % 10_000
+        put2(year / 100, b, at: i)
+        put2(year % 100, b, at: i + 2)
+        b[i + 4] = 0x2D
+        put2(m, b, at: i + 5)
+        b[i + 7] = 0x2D
+        put2(d, b, at: i + 8)
+    }
+
+    /// Two decimal digits of `v` (0...99).
+    @inline(__always)
+    private static func put2(_ v: Int, _ b: UnsafeMutableBufferPointer<UInt8>, at i: Int) {
+        b[i] = UInt8(truncatingIfNeeded: v / 10) &+ 0x30
+        b[i + 1] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
     }
 
     /// Appends `"name":` (names are plain ASCII).
