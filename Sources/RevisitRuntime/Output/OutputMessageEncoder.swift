@@ -30,7 +30,7 @@ public struct OutputMessageEncoder: Sendable {
 
     /// The message for `record`, to be written to `partition` (the task's own partition).
     public func message(for record: OutputRecord, partition: Int32) -> OutgoingMessage {
-        var headers = [KafkaHeader(name: Self.identityHeader, string: OutputEncoder.alertIDText(record.identity))]
+        var headers = [KafkaHeader(name: Self.identityHeader, value: OutputEncoder.alertIDBytes(record.identity))]
         let key: [UInt8]?
         let value: [UInt8]?
         switch record {

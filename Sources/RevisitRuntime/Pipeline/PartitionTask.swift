@@ -8,10 +8,11 @@ import RevisitKafka
 /// After a restore it re-reads the input from the checkpoint's rebuffer offset: messages
 /// before the checkpoint's input offset only refill the reorder buffer, later ones are
 /// processed, and an output whose identity the restore found already written is not written
-/// again. At each checkpoint it writes the records of the users that changed (or a full
-/// snapshot) and a ``Checkpoint``; the runner makes them durable before committing.
+/// again. Its outputs collect in an outbox the runner hands to the ``OutputWriter``. At each
+/// checkpoint it gives the records of the users that changed (or a full snapshot) and a
+/// ``Checkpoint`` to write; the runner tells it when they are durable.
 ///
-/// Not `Sendable`: it lives on the runner's thread.
+/// Not `Sendable`: it lives on the runner's processing thread.
 final class PartitionTask {
     let partition: Int32
     private(set) var processor: PartitionProcessor
@@ -31,10 +32,13 @@ final class PartitionTask {
     var needsSeek = false
     /// Identities of outputs already written after the restored checkpoint.
     private var writtenIDs: Set<UInt64>
-    /// The next offset of each output partition, for the next checkpoint.
-    private var outputEnds: [String: Int64]
+    /// Outputs not yet handed to the writer, in emission order.
+    private(set) var outbox: [OutputRecord] = []
     private(set) var durable: Checkpoint
+    /// The checkpoint handed to the writer and not yet durable; the first one re-states the
+    /// restored checkpoint under the new epoch.
     private var pending: Checkpoint?
+    private var pendingIsWritten = false
     private var snapshot: SnapshotReference?
     private var retiredSnapshot: SnapshotReference?
     private var bytesSinceSnapshot = 0
@@ -42,8 +46,6 @@ final class PartitionTask {
     private var lastSnapshotAt: Date
     /// Wall-clock time of the last input message, for `idle_advance`.
     private(set) var lastInputAt: Date
-    private let encoder: OutputMessageEncoder
-    private let stateTopic: String
     private(set) var statistics = TaskStatistics()
     let restore: RestoreStatistics
 
@@ -53,14 +55,11 @@ final class PartitionTask {
     /// before a new one is written, which bounds the state partition to a few times the state.
     static let minimumChangeBytesBeforeSnapshot = 1 << 20
 
-    init(partition: Int32, restored: TaskRestorer.Restored, encoder: OutputMessageEncoder, stateTopic: String, now: Date) {
+    init(partition: Int32, restored: TaskRestorer.Restored, now: Date) {
         self.partition = partition
         self.processor = restored.processor
         self.epoch = restored.epoch
-        self.encoder = encoder
-        self.stateTopic = stateTopic
         self.writtenIDs = restored.writtenIDs
-        self.outputEnds = restored.outputHighs
         self.restore = restored.statistics
         let checkpoint = restored.checkpoint
         self.startOffset = checkpoint?.rebufferOffset ?? 0
@@ -87,7 +86,7 @@ final class PartitionTask {
 
     /// Handles one message of the partition, writing what it caused.
     /// `now` is the time the batch was polled, `wallClock` the same in epoch ms.
-    func handle(_ message: ConsumedMessage, now: Date, wallClock: Int64, producer: KafkaProducer, reports: inout [DeliveryReport]) throws(PipelineError) {
+    func handle(_ message: ConsumedMessage, now: Date, wallClock: Int64) {
         if let limit = firstMessageBelow {
             // The consumer fetches from the committed offset (the checkpoint's input offset),
             // and the committed-offset lookup that starts an assignment can land after the
@@ -108,7 +107,7 @@ final class PartitionTask {
         lastInputAt = now
         let source = SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset)
         if message.offset < replayEnd {
-            message.value.withUnsafeBytes { value in
+            _ = message.value.withUnsafeBytes { value in
                 if let key = message.key {
                     key.withUnsafeBytes { processor.rebuffer(value: value, key: $0, source: source) }
                 } else {
@@ -121,72 +120,61 @@ final class PartitionTask {
         processor.wallClock = wallClock
         processor.process(value: message.value, key: message.key, source: source)
         statistics.messages += 1
-        try emit(producer: producer, reports: &reports)
+        collectOutputs()
     }
 
     /// `idle_advance` (SPEC 2.1): a silent partition's watermark follows the wall clock.
-    func advanceWatermark(to instant: Int64, producer: KafkaProducer, reports: inout [DeliveryReport]) throws(PipelineError) {
+    func advanceWatermark(to instant: Int64) {
         guard isCaughtUpWithCheckpoint, instant > processor.watermark else { return }
         processor.advanceWatermark(to: instant)
-        try emit(producer: producer, reports: &reports)
+        collectOutputs()
     }
 
-    private func emit(producer: KafkaProducer, reports: inout [DeliveryReport]) throws(PipelineError) {
-        var failure: KafkaError?
+    private func collectOutputs() {
         processor.drainOutputs { record in
-            guard failure == nil else { return }
             if !writtenIDs.isEmpty, writtenIDs.remove(record.identity) != nil {
                 statistics.outputsAlreadyWritten += 1
                 return
             }
-            do throws(KafkaError) {
-                try producer.send(encoder.message(for: record, partition: partition), waitingForRoom: &reports)
-                statistics.outputsWritten += 1
-            } catch {
-                failure = error
-            }
+            outbox.append(record)
         }
-        if let failure { throw PipelineError(failure) }
     }
 
-    // MARK: - Delivery
-
-    /// Notes where an output of this task landed.
-    func delivered(_ report: DeliveryReport) {
-        let topic = report.topicPartition.topic
-        guard topic != stateTopic, report.offset >= 0 else { return }
-        outputEnds[topic] = max(outputEnds[topic] ?? 0, report.offset + 1)
+    /// The outputs collected since the last call, for the writer.
+    func takeOutbox() -> [OutputRecord] {
+        statistics.outputsWritten += outbox.count
+        defer { outbox = [] }
+        return outbox
     }
 
     // MARK: - Checkpoints
 
-    /// Writes the changed users (or a snapshot) and a checkpoint if anything moved since the
-    /// last one. Call only when every output sent so far is acknowledged (the checkpoint
-    /// records the output ends); it is durable once the state records are acknowledged too,
-    /// which the caller confirms with ``checkpointIsDurable()``.
-    func writeCheckpoint(producer: KafkaProducer, now: Date, snapshotInterval: TimeInterval, reports: inout [DeliveryReport]) throws(PipelineError) {
-        guard isCaughtUpWithCheckpoint else { return }
-        if pending != nil {
-            // The re-stated checkpoint of a new owner is still to be written.
-            try send(.checkpoint(pending!), producer: producer, reports: &reports)
-            return
+    /// The changed users (or a snapshot) and a checkpoint to write, if anything moved since
+    /// the last one and no checkpoint of this task is still on its way. The writer fills in
+    /// the output end offsets; ``checkpointIsDurable(_:)`` reports back.
+    func checkpointRequest(now: Date, snapshotInterval: TimeInterval) -> OutputWriter.CheckpointRequest? {
+        if let pending {
+            // Only the re-stated checkpoint of a new owner waits here unwritten; it does not
+            // depend on re-reading the input, and fences former owners off as soon as written.
+            guard !pendingIsWritten else { return nil }
+            pendingIsWritten = true
+            return OutputWriter.CheckpointRequest(partition: partition, records: [], checkpoint: pending, fillsOutputEnds: false)
         }
+        guard isCaughtUpWithCheckpoint else { return nil }
         let frame = processor.exportFrame()
         let changes = processor.takeChangedUsers()
-        guard !changes.isEmpty || frame != durable.frame || nextOffset != durable.inputOffset else { return }
+        guard !changes.isEmpty || frame != durable.frame || nextOffset != durable.inputOffset else { return nil }
+        var records: [StateRecord] = []
         if let retired = retiredSnapshot {
-            for index in 0..<retired.chunks {
-                try send(message: OutgoingMessage(
-                    topic: stateTopic, partition: partition, key: StateRecord.snapshotKey(retired.id, index), value: nil),
-                    producer: producer, reports: &reports)
-            }
+            records += (0..<retired.chunks).map { .retiredChunk(snapshotID: retired.id, index: $0) }
             retiredSnapshot = nil
         }
         let snapshotDue = bytesSinceSnapshot >= max(lastSnapshotBytes, Self.minimumChangeBytesBeforeSnapshot)
             || (now.timeIntervalSince(lastSnapshotAt) >= snapshotInterval && bytesSinceSnapshot > 0)
         var completes = false
         if snapshotDue {
-            let reference = try writeSnapshot(producer: producer, reports: &reports)
+            let (chunks, reference) = snapshotChunks()
+            records += chunks
             retiredSnapshot = snapshot
             snapshot = reference
             completes = true
@@ -196,43 +184,39 @@ final class PartitionTask {
                 let record: StateRecord = change.record.map { .user(userID: change.userID, record: $0, epoch: epoch) }
                     ?? .erased(userID: change.userID, epoch: epoch)
                 bytesSinceSnapshot += change.userID.utf8.count + (change.record?.count ?? 0) + 8
-                try send(record, producer: producer, reports: &reports)
+                records.append(record)
             }
         }
         let checkpoint = Checkpoint(
             epoch: epoch, inputOffset: nextOffset, rebufferOffset: processor.bufferedOrigin ?? nextOffset,
-            outputEnds: outputEnds, snapshot: snapshot, completesSnapshot: completes, frame: frame,
+            outputEnds: [:], snapshot: snapshot, completesSnapshot: completes, frame: frame,
             writtenAt: Int64(now.timeIntervalSince1970 * 1000))
-        try send(.checkpoint(checkpoint), producer: producer, reports: &reports)
         pending = checkpoint
+        pendingIsWritten = true
         statistics.checkpoints += 1
+        return OutputWriter.CheckpointRequest(partition: partition, records: records, checkpoint: checkpoint, fillsOutputEnds: true)
     }
 
-    /// The checkpoint written last is acknowledged: it is what a new owner would restore.
-    /// - Returns: the input offset to commit for lag monitoring.
-    @discardableResult
-    func checkpointIsDurable() -> Int64? {
-        guard let pending else { return nil }
-        durable = pending
-        self.pending = nil
-        return durable.inputOffset
+    /// The checkpoint handed over last is durable (as the writer completed it, with its
+    /// output ends): it is what a new owner would restore.
+    func checkpointIsDurable(_ checkpoint: Checkpoint) {
+        durable = checkpoint
+        pending = nil
+        pendingIsWritten = false
     }
 
-    private func writeSnapshot(producer: KafkaProducer, reports: inout [DeliveryReport]) throws(PipelineError) -> SnapshotReference {
+    /// Whether a checkpoint of this task is on its way to the writer.
+    var hasCheckpointInFlight: Bool { pending != nil && pendingIsWritten }
+
+    /// Every user's record in chunks of about ``snapshotChunkBytes``, and the new snapshot.
+    private func snapshotChunks() -> ([StateRecord], SnapshotReference) {
         let id = (snapshot?.id ?? 0) + 1
+        var records: [StateRecord] = []
         var chunk: [(userID: String, record: [UInt8])] = []
         var chunkBytes = 0
-        var chunks = 0
         var total = 0
-        var failure: PipelineError?
-        func flushChunk() {
-            guard failure == nil else { return }
-            do throws(PipelineError) {
-                try send(.snapshotChunk(snapshotID: id, index: chunks, users: chunk, epoch: epoch), producer: producer, reports: &reports)
-            } catch {
-                failure = error
-            }
-            chunks += 1
+        func closeChunk() {
+            records.append(.snapshotChunk(snapshotID: id, index: records.count, users: chunk, epoch: epoch))
             chunk.removeAll(keepingCapacity: true)
             chunkBytes = 0
         }
@@ -240,26 +224,13 @@ final class PartitionTask {
             chunk.append((user, record))
             chunkBytes += user.utf8.count + record.count + 4
             total += user.utf8.count + record.count + 4
-            if chunkBytes >= Self.snapshotChunkBytes { flushChunk() }
+            if chunkBytes >= Self.snapshotChunkBytes { closeChunk() }
         }
-        if !chunk.isEmpty || chunks == 0 { flushChunk() }
-        if let failure { throw failure }
+        if !chunk.isEmpty || records.isEmpty { closeChunk() }
         lastSnapshotBytes = total
         bytesSinceSnapshot = 0
         statistics.snapshots += 1
-        return SnapshotReference(id: id, chunks: chunks)
-    }
-
-    private func send(_ record: StateRecord, producer: KafkaProducer, reports: inout [DeliveryReport]) throws(PipelineError) {
-        try send(message: record.message(topic: stateTopic, partition: partition), producer: producer, reports: &reports)
-    }
-
-    private func send(message: OutgoingMessage, producer: KafkaProducer, reports: inout [DeliveryReport]) throws(PipelineError) {
-        do {
-            try producer.send(message, waitingForRoom: &reports)
-        } catch {
-            throw PipelineError(error)
-        }
+        return (records, SnapshotReference(id: id, chunks: records.count))
     }
 }
 

@@ -6,22 +6,25 @@ import RevisitKafka
 /// The long-running pipeline of one `revisit run` process (SPEC 8): a member of the
 /// application's consumer group with one ``PartitionTask`` per assigned input partition.
 ///
-/// Everything happens on the thread that calls ``run(until:)``, which owns the consumer and
-/// the producer (see `RdKafkaClient` for the threading model). Per loop: poll a batch, hand
-/// rebalances and messages to the tasks, take delivery reports; every
-/// `checkpoint_interval`, make the tasks' outputs and state durable and commit; every
-/// second, let silent partitions' watermarks follow the wall clock (`idle_advance`).
+/// Processing happens on the thread that calls ``run(until:)``, which owns the consumer
+/// (see `RdKafkaClient` for the threading model); writing happens on the ``OutputWriter``'s
+/// thread, which owns the producer. Per loop: poll a batch, hand rebalances and messages to
+/// the tasks and their outputs to the writer; every `checkpoint_interval`, hand the tasks'
+/// checkpoints over and, once the writer made them durable, commit; every second, let silent
+/// partitions' watermarks follow the wall clock (`idle_advance`).
 public final class PipelineRunner {
     public let configuration: PipelineRunnerConfiguration
     private let logger: Logger
-    private let encoder: OutputMessageEncoder
     private let stateTopic: String
     private let restorer: TaskRestorer
     private var tasks: [Int32: PartitionTask] = [:]
     private var consumer: KafkaConsumer!
-    private var producer: KafkaProducer!
-    private var reports: [DeliveryReport] = []
+    private var writer: OutputWriter!
+    /// The periodic checkpoint handed to the writer and not yet durable.
+    private var checkpointInFlight: OutputWriter.Ticket?
     private var failedPartitions: Set<Int32> = []
+    /// librdkafka's queue limit of the writer's producer (`queue.buffering.max.messages`).
+    private var producerQueueLimit = 100_000
     private var summary = PipelineRunSummary()
     private var lastCheckpointAt = Date()
     private var lastIdleCheckAt = Date()
@@ -33,7 +36,6 @@ public final class PipelineRunner {
     public init(configuration: PipelineRunnerConfiguration, logger: Logger = Logger(label: "revisit.run")) {
         self.configuration = configuration
         self.logger = logger
-        self.encoder = OutputMessageEncoder(topics: configuration.pipeline.topics)
         self.stateTopic = configuration.stateTopic
         self.restorer = TaskRestorer(
             kafka: configuration.kafka, stateTopic: configuration.stateTopic, inputTopic: configuration.pipeline.topics.input,
@@ -58,7 +60,9 @@ public final class PipelineRunner {
             if let limit = configuration.kafka.properties["queue.buffering.max.messages"].flatMap(Int.init) {
                 producerConfiguration.maxQueuedMessages = limit
             }
-            producer = try KafkaProducer(configuration: producerConfiguration)
+            producerQueueLimit = producerConfiguration.maxQueuedMessages
+            writer = OutputWriter(
+                configuration: producerConfiguration, topics: pipeline.topics, stateTopic: stateTopic, logger: logger)
             var consumerConfiguration = KafkaConsumerConfiguration(
                 kafka: configuration.kafka.withClientID("revisit-run"), groupID: pipeline.applicationID)
             consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
@@ -84,16 +88,18 @@ public final class PipelineRunner {
             let wallClock = Int64(now.timeIntervalSince1970 * 1000)
             for message in batch.messages {
                 guard message.topic == input, let task = tasks[message.partition] else { continue }
-                try task.handle(message, now: now, wallClock: wallClock, producer: producer, reports: &reports)
-                if producer.queuedMessageCount >= backpressureHighWater { try applyBackpressure() }
+                task.handle(message, now: now, wallClock: wallClock)
                 if summary.firstMessageAt == nil { summary.firstMessageAt = now }
                 summary.lastMessageAt = now
             }
-            takeDeliveryReports(producer.poll())
+            handOutputsOver()
+            if writer.pendingRecords >= backpressureHighWater { try applyBackpressure() }
             seekTasksBackToTheirStart(now: now)
-            try advanceIdlePartitions(now: now)
-            if now.timeIntervalSince(lastCheckpointAt) >= pipeline.checkpointInterval.seconds {
-                checkpoint(Array(tasks.values))
+            advanceIdlePartitions(now: now)
+            try settleCheckpoint()
+            if checkpointInFlight == nil, now.timeIntervalSince(lastCheckpointAt) >= pipeline.checkpointInterval.seconds {
+                checkpointInFlight = requestCheckpoints(Array(tasks.values))
+                commitDurableOffsets()
                 lastCheckpointAt = now
             }
             try resetFailedTasks()
@@ -136,7 +142,7 @@ public final class PipelineRunner {
                 logger.warning("partitions \(mine) were lost to the group (session timeout); dropping them without a checkpoint")
             } else {
                 logger.info("partitions \(mine) revoked; checkpointing before letting go")
-                checkpoint(mine.compactMap { tasks[$0] })
+                try checkpointAndWait(mine.compactMap { tasks[$0] })
             }
             for p in mine { retire(p) }
             summary.partitionsReleased += mine.count
@@ -156,8 +162,9 @@ public final class PipelineRunner {
         let now = Date()
         var positions: [TopicPartitionOffset] = []
         for p in partitions {
-            let task = PartitionTask(partition: p, restored: restored[p]!, encoder: encoder, stateTopic: stateTopic, now: now)
+            let task = PartitionTask(partition: p, restored: restored[p]!, now: now)
             tasks[p] = task
+            writer.startTask(partition: p, outputEnds: restored[p]!.outputHighs)
             positions.append(TopicPartitionOffset(TopicPartition(input, p), offset: task.startOffset))
             let r = task.restore
             let rate = r.seconds > 0 ? Int(Double(r.users) / r.seconds) : r.users
@@ -166,7 +173,7 @@ public final class PipelineRunner {
             summary.restores.append(r)
         }
         // The re-stated checkpoints of the new owners go out first, fencing former owners.
-        checkpoint(partitions.compactMap { tasks[$0] })
+        try checkpointAndWait(partitions.compactMap { tasks[$0] })
         do {
             try consumer.seek(positions)
             try consumer.resume(topicPartitions)
@@ -210,34 +217,72 @@ public final class PipelineRunner {
 
     // MARK: - Checkpoints and delivery
 
-    /// Makes the outputs and state of `tasks` durable and commits their input offsets. When
-    /// the cluster cannot acknowledge in time the checkpoint is skipped: the next one covers it.
-    private func checkpoint(_ tasks: [PartitionTask]) {
+    /// Hands every task's collected outputs to the writer.
+    private func handOutputsOver() {
+        for task in tasks.values where !task.outbox.isEmpty {
+            writer.write(task.takeOutbox(), partition: task.partition)
+        }
+    }
+
+    /// Hands the checkpoints of `tasks` that have something new to the writer, after their
+    /// outputs so far; nil when none has.
+    private func requestCheckpoints(_ tasks: [PartitionTask]) -> OutputWriter.Ticket? {
+        handOutputsOver()
+        let now = Date()
+        let requests = tasks.compactMap {
+            $0.checkpointRequest(now: now, snapshotInterval: pipeline.snapshotInterval.seconds)
+        }
+        return requests.isEmpty ? nil : writer.checkpoint(requests)
+    }
+
+    /// Takes the result of the checkpoint in flight when the writer is done with it.
+    private func settleCheckpoint() throws(PipelineError) {
+        if let fatal = writer.fatalError { throw fatal }
+        failedPartitions.formUnion(writer.takeFailedPartitions())
+        guard let ticket = checkpointInFlight, let durable = writer.durableCheckpoints(ticket) else { return }
+        checkpointInFlight = nil
+        apply(durable)
+    }
+
+    /// Writes checkpoints of `tasks` now and waits until they are durable: before a
+    /// partition is let go, and for a new owner's first checkpoint. A cluster that does not
+    /// acknowledge makes this wait: a partition must not change hands with its work undone.
+    private func checkpointAndWait(_ tasks: [PartitionTask]) throws(PipelineError) {
+        if let ticket = checkpointInFlight {
+            while writer.wait(for: ticket, timeout: 1).map({ apply($0) }) == nil {
+                if let fatal = writer.fatalError { throw fatal }
+            }
+            checkpointInFlight = nil
+        }
+        guard let ticket = requestCheckpoints(tasks) else { return }
+        while true {
+            if let durable = writer.wait(for: ticket, timeout: 1) {
+                apply(durable)
+                break
+            }
+            if let fatal = writer.fatalError { throw fatal }
+            logger.info("waiting for the cluster to acknowledge the checkpoint of partitions \(tasks.map(\.partition).sorted())")
+        }
+        failedPartitions.formUnion(writer.takeFailedPartitions())
+    }
+
+    /// Marks checkpoints durable and commits the input offsets they cover.
+    private func apply(_ durable: [Int32: Checkpoint]) {
+        for (p, checkpoint) in durable {
+            guard let task = tasks[p] else { continue }
+            task.checkpointIsDurable(checkpoint)
+            summary.checkpoints += 1
+            logger.debug("checkpoint of partition \(p) durable at input offset \(checkpoint.inputOffset) (re-read from \(checkpoint.rebufferOffset))")
+        }
+        commitDurableOffsets()
+    }
+
+    /// Commits the input offset of every task's durable checkpoint. All of them go out each
+    /// time, not only new ones: commits are not waited for (a rebalance refuses them for a
+    /// while), and they only serve lag monitoring; the state topic is what a restore trusts.
+    private func commitDurableOffsets() {
         guard !tasks.isEmpty else { return }
-        // Every output must be acknowledged before a checkpoint records the output ends.
-        guard flushProducer() else { return }
-        var written: [PartitionTask] = []
-        for task in tasks where !failedPartitions.contains(task.partition) {
-            do {
-                try task.writeCheckpoint(
-                    producer: producer, now: Date(), snapshotInterval: pipeline.snapshotInterval.seconds, reports: &reports)
-                written.append(task)
-            } catch {
-                logger.error("checkpoint of partition \(task.partition) failed: \(error)")
-                failedPartitions.insert(task.partition)
-            }
-        }
-        guard flushProducer() else { return }
-        for task in written where !failedPartitions.contains(task.partition) {
-            if let offset = task.checkpointIsDurable() {
-                summary.checkpoints += 1
-                logger.debug("checkpoint of partition \(task.partition) durable at input offset \(offset) (re-read from \(task.durable.rebufferOffset))")
-            }
-        }
-        // Every durable offset goes out again each time, not only new ones: commits are not
-        // waited for (a rebalance refuses them for a while), and they only serve lag
-        // monitoring; the state topic is what a restore trusts.
-        let commits = self.tasks.values.map { TopicPartitionOffset(TopicPartition(input, $0.partition), offset: $0.durable.inputOffset) }
+        let commits = tasks.values.map { TopicPartitionOffset(TopicPartition(input, $0.partition), offset: $0.durable.inputOffset) }
         do {
             try consumer.commit(commits, waiting: false)
         } catch {
@@ -245,40 +290,25 @@ public final class PipelineRunner {
         }
     }
 
-    /// Waits until every message sent is acknowledged; false if that did not happen in time.
-    private func flushProducer() -> Bool {
-        do {
-            takeDeliveryReports(try producer.flush(timeoutMilliseconds: 10_000))
-            return true
-        } catch {
-            takeDeliveryReports(producer.poll())
-            logger.warning("the cluster did not acknowledge every message in time (\(error)); checkpoint postponed")
-            return false
-        }
-    }
-
-    private func takeDeliveryReports(_ more: [DeliveryReport]) {
-        reports += more
-        for report in reports {
-            let p = report.topicPartition.partition
-            if report.isDelivered {
-                tasks[p]?.delivered(report)
-            } else if tasks[p] != nil, !failedPartitions.contains(p) {
-                logger.error("delivery to \(report.topicPartition) failed: \(report.error!); partition \(p) restarts from its last checkpoint")
-                failedPartitions.insert(p)
-            }
-        }
-        reports.removeAll(keepingCapacity: true)
-    }
-
     /// A task whose outputs or state records were not delivered starts over from its last
     /// durable checkpoint, as a new owner would.
     private func resetFailedTasks() throws(PipelineError) {
+        guard failedPartitions.contains(where: { tasks[$0] != nil }) else {
+            failedPartitions.removeAll()
+            return
+        }
+        // Wait for what is still in flight, so the restore sees everything that will land.
+        let flushed = writer.flush()
+        while writer.wait(for: flushed, timeout: 1) == nil {
+            if let fatal = writer.fatalError { throw fatal }
+        }
+        if let ticket = checkpointInFlight, let durable = writer.durableCheckpoints(ticket) {
+            apply(durable.filter { !failedPartitions.contains($0.key) })
+            checkpointInFlight = nil
+        }
+        failedPartitions.formUnion(writer.takeFailedPartitions())
         let failed = failedPartitions.filter { tasks[$0] != nil }.sorted()
         failedPartitions.removeAll()
-        guard !failed.isEmpty else { return }
-        // Wait for what is still in flight, so the restore sees everything that will land.
-        while !flushProducer() {}
         for p in failed { retire(p) }
         summary.resets += failed.count
         try start(failed)
@@ -286,31 +316,37 @@ public final class PipelineRunner {
 
     // MARK: - Time, flow control, readiness
 
-    private func advanceIdlePartitions(now: Date) throws(PipelineError) {
+    private func advanceIdlePartitions(now: Date) {
         guard now.timeIntervalSince(lastIdleCheckAt) >= 1 else { return }
         lastIdleCheckAt = now
         let idle = pipeline.idleAdvance.seconds
         let instant = Int64(now.timeIntervalSince1970 * 1000) - pipeline.rules.allowedLateness.milliseconds
         for task in tasks.values where now.timeIntervalSince(task.lastInputAt) >= idle {
-            try task.advanceWatermark(to: instant, producer: producer, reports: &reports)
+            task.advanceWatermark(to: instant)
         }
     }
 
-    /// Outputs waiting for the cluster from which input pauses: 80% of the producer queue.
-    private var backpressureHighWater: Int { producer.configuration.maxQueuedMessages * 8 / 10 }
+    /// Outputs handed to the writer and not yet taken by its producer, from which input
+    /// pauses: 80% of the producer's queue, which is full by then too.
+    private var backpressureHighWater: Int { producerQueueLimit * 8 / 10 }
 
     /// When outputs pile up faster than the cluster takes them (a slow or absent broker),
-    /// stop fetching input until the producer queue drains to 20%, instead of letting memory
-    /// grow: paused partitions drop what librdkafka prefetched for them and fetch it again
-    /// after the last message handed out.
+    /// stop fetching input until they drain to 20%, instead of letting memory grow: paused
+    /// partitions drop what librdkafka prefetched for them and fetch it again after the last
+    /// message handed out.
     private func applyBackpressure() throws(PipelineError) {
         let assigned = tasks.keys.sorted().map { TopicPartition(input, $0) }
         summary.backpressurePauses += 1
         do {
             try consumer.pause(assigned)
-            while producer.queuedMessageCount > producer.configuration.maxQueuedMessages / 5 {
-                takeDeliveryReports(producer.poll(timeoutMilliseconds: 20))
-            }
+        } catch {
+            throw PipelineError(error)
+        }
+        while writer.pendingRecords > producerQueueLimit / 5 {
+            writer.waitForPending(atMost: producerQueueLimit / 5, timeout: 1)
+            if let fatal = writer.fatalError { throw fatal }
+        }
+        do {
             try consumer.resume(assigned)
         } catch {
             throw PipelineError(error)
@@ -385,15 +421,24 @@ public final class PipelineRunner {
     private func shutDown() throws(PipelineError) {
         logger.info("stopping: writing the last checkpoint of \(tasks.count) partitions")
         let deadline = Date().addingTimeInterval(configuration.shutdownTimeout)
-        checkpoint(Array(tasks.values))
+        if let ticket = checkpointInFlight, let durable = writer.wait(for: ticket, timeout: deadline.timeIntervalSinceNow) {
+            apply(durable)
+            checkpointInFlight = nil
+        }
+        if checkpointInFlight == nil, let ticket = requestCheckpoints(Array(tasks.values)) {
+            if let durable = writer.wait(for: ticket, timeout: max(0, deadline.timeIntervalSinceNow)) {
+                apply(durable)
+            } else {
+                // The next owner restores the last durable checkpoint and redoes the rest.
+                logger.warning("the cluster did not acknowledge the last checkpoint in time; stopping without it")
+            }
+        }
         do {
             try consumer.close()
-            while producer.queuedMessageCount > 0, Date() < deadline {
-                takeDeliveryReports(producer.poll(timeoutMilliseconds: 100))
-            }
         } catch {
             throw PipelineError(error)
         }
+        writer.stop(timeout: max(1, deadline.timeIntervalSinceNow))
         for (p, task) in tasks { summary.heldAtStop[p] = (task.processor.counters, task.processor.bufferedEvents) }
         for p in tasks.keys.sorted() { retire(p) }
     }

@@ -36,6 +36,7 @@ struct StatePartitionLog {
     }
 
     mutating func apply(_ record: StateRecord, offset: Int64, partition: TopicPartition) throws(PipelineError) {
+        if case .retiredChunk = record { return }
         records += 1
         let epoch = record.epoch
         if sawRecord, epoch < maxEpoch {
@@ -58,6 +59,8 @@ struct StatePartitionLog {
                 chunks = [:]
             }
             chunks[index] = users
+        case .retiredChunk:
+            break
         case .checkpoint(let checkpoint):
             if checkpoint.completesSnapshot, let snapshot = checkpoint.snapshot {
                 guard chunkSnapshot == snapshot.id, chunks.count == snapshot.chunks,

@@ -19,6 +19,9 @@ public enum StateRecord: Sendable, Equatable {
     case erased(userID: String, epoch: UInt64)
     case snapshotChunk(snapshotID: UInt64, index: Int, users: [(userID: String, record: [UInt8])], epoch: UInt64)
     case checkpoint(Checkpoint)
+    /// The tombstone of a chunk of a snapshot a newer one replaced (only written: a restore
+    /// skips chunk tombstones).
+    case retiredChunk(snapshotID: UInt64, index: Int)
 
     static let magic: [UInt8] = Array("RS".utf8)
     /// The record format this build writes; it reads this one only.
@@ -30,6 +33,7 @@ public enum StateRecord: Sendable, Equatable {
         switch self {
         case .user(_, _, let epoch), .erased(_, let epoch), .snapshotChunk(_, _, _, let epoch): epoch
         case .checkpoint(let checkpoint): checkpoint.epoch
+        case .retiredChunk: 0
         }
     }
 
@@ -65,10 +69,12 @@ public enum StateRecord: Sendable, Equatable {
             var w = Self.header(kind: 0x43, epoch: checkpoint.epoch)
             checkpoint.encode(into: &w)
             return OutgoingMessage(topic: topic, partition: partition, key: Array("c:\(checkpoint.epoch)".utf8), value: w.bytes)
+        case .retiredChunk(let id, let index):
+            return OutgoingMessage(topic: topic, partition: partition, key: Self.snapshotKey(id, index), value: nil)
         }
     }
 
-    /// The key of a snapshot chunk, to tombstone it once a newer snapshot is complete.
+    /// The key of a snapshot chunk.
     public static func snapshotKey(_ id: UInt64, _ index: Int) -> [UInt8] { Array("s:\(id):\(index)".utf8) }
 
     private static func header(kind: UInt8, epoch: UInt64) -> SnapshotWriter {
