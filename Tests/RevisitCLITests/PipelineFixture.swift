@@ -101,12 +101,34 @@ final class PipelineFixture {
             executable: URL(fileURLWithPath: "/bin/sh"))
     }
 
-    /// Starts a `revisit run` process of the pipeline.
+    /// Starts a `revisit run` process of the pipeline, with a ready file of its own.
     func startRun(_ extra: [String] = []) throws -> RevisitProcess.Child {
-        try RevisitProcess.Child(
+        let readyFile = directory + "/ready-\(UUID().uuidString)"
+        let child = try RevisitProcess.Child(
             ["run", "--brokers", broker.bootstrap, "-X", "session.timeout.ms=6000", "--log-level", "debug",
+             "--ready-file", readyFile,
              // The wall clock must not move the watermarks: the outputs are compared with a replay.
              "--set", "idle_advance=1d"] + extra)
+        readyFiles[child.pid] = readyFile
+        return child
+    }
+
+    private var readyFiles: [Int32: String] = [:]
+
+    /// Waits until `processes` together hold every input partition, each exactly once, as
+    /// their ready files list them.
+    func waitUntilHeld(by processes: [RevisitProcess.Child], timeout: TimeInterval = 60) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        var held: [String] = []
+        while Date() < deadline {
+            held = processes.flatMap { process in
+                let listing = readyFiles[process.pid].flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+                return listing.split(separator: "\n").map(String.init)
+            }
+            if held.count == Self.partitions, Set(held).count == Self.partitions { return }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        throw FixtureError("the processes hold \(held.sorted()), not each of the \(Self.partitions) partitions once")
     }
 
     /// Waits until the group's committed offsets reach the end of every input partition:
@@ -225,6 +247,14 @@ final class PipelineFixture {
         #expect(accounted == messages, sourceLocation: sourceLocation)
         // The clock events of the end wait in the buffer: the watermark trails them.
         #expect(total["buffered", default: 0] >= partitions.count, sourceLocation: sourceLocation)
+    }
+
+    /// Sends SIGTERM to every process, then expects each to exit 0.
+    static func terminateTogether(_ processes: [RevisitProcess.Child], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for process in processes where process.isRunning { kill(process.pid, SIGTERM) }
+        for process in processes {
+            #expect(process.waitForExit(timeout: 40) == .exited(0), sourceLocation: sourceLocation)
+        }
     }
 
     static func byUser(_ lines: [String]) -> [String: [String]] {

@@ -47,10 +47,13 @@ struct PipelineRunTests {
             #expect(interrupted.kill() == .signaled(9))
         }
         let replacement = try fixture.startRun()
+        // Running, not only started: a signal before then would end it the default way.
+        #expect(replacement.waitForStderr(containing: "joining group", timeout: 30))
         #expect(producer.waitForExit(timeout: 120) == .exited(0))
+        try fixture.waitUntilHeld(by: [survivor, replacement])
         try fixture.waitForNoLag()
-        #expect(survivor.terminate() == .exited(0))
-        #expect(replacement.terminate() == .exited(0))
+        // Both stop at once: each partition is held by one of them when they do.
+        try PipelineFixture.terminateTogether([survivor, replacement])
         try fixture.expectOutputsMatchReplay()
         try PipelineFixture.reconcile([survivor.stdout, replacement.stdout], messages: fixture.lines.count)
         #expect((survivor.stderr + replacement.stderr).contains("outputs already written") )
@@ -69,9 +72,11 @@ struct PipelineRunTests {
         try fixture.produce(split..<fixture.lines.count)
         let second = try fixture.startRun()
         let third = try fixture.startRun()
+        #expect(second.waitForStderr(containing: "joining group", timeout: 30))
+        #expect(third.waitForStderr(containing: "joining group", timeout: 30))
+        try fixture.waitUntilHeld(by: [second, third])
         try fixture.waitForNoLag()
-        #expect(second.terminate() == .exited(0))
-        #expect(third.terminate() == .exited(0))
+        try PipelineFixture.terminateTogether([second, third])
         try fixture.expectOutputsMatchReplay()
         try PipelineFixture.reconcile([second.stdout, third.stdout], messages: fixture.lines.count)
         // The second group started from the state, not from the beginning of the input.
@@ -82,7 +87,7 @@ struct PipelineRunTests {
         #expect(restored.reduce(0, +) > 0)
     }
 
-    @Test("The broker down for 4 s mid-stream, with a small producer queue: input pauses, processing and resumes, nothing lost, nothing twice")
+    @Test("The broker down for 4 s mid-stream, with a small producer queue: input pauses and resumes, nothing lost, nothing twice")
     func brokerOutage() throws {
         let fixture = try PipelineFixture(seed: 13)
         let split = fixture.lines.count * 3 / 10

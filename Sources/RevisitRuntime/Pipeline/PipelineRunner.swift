@@ -75,8 +75,15 @@ public final class PipelineRunner {
         defer { removeReadyFile() }
         var batch = ConsumerBatch()
         var stopping = false
+        var stopRequestedAt: Date?
         while !stopping {
-            if shouldStop() { break }
+            if stopRequestedAt == nil, shouldStop() { stopRequestedAt = Date() }
+            if let requested = stopRequestedAt {
+                // A task still re-reading up to its checkpoint finishes that first (a few
+                // seconds at most), so that the last checkpoint and the counters cover it.
+                let rereading = tasks.values.contains { !$0.isCaughtUpWithCheckpoint }
+                if !rereading || Date().timeIntervalSince(requested) > 5 { break }
+            }
             do {
                 try consumer.poll(into: &batch, maxMessages: 2_000, timeoutMilliseconds: 100)
             } catch {
