@@ -205,9 +205,6 @@ final class PartitionTask {
         pendingIsWritten = false
     }
 
-    /// Whether a checkpoint of this task is on its way to the writer.
-    var hasCheckpointInFlight: Bool { pending != nil && pendingIsWritten }
-
     /// Every user's record in chunks of about ``snapshotChunkBytes``, and the new snapshot.
     private func snapshotChunks() -> ([StateRecord], SnapshotReference) {
         let id = (snapshot?.id ?? 0) + 1

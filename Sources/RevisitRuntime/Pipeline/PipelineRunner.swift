@@ -39,7 +39,7 @@ public final class PipelineRunner {
         self.stateTopic = configuration.stateTopic
         self.restorer = TaskRestorer(
             kafka: configuration.kafka, stateTopic: configuration.stateTopic, inputTopic: configuration.pipeline.topics.input,
-            outputTopics: configuration.pipeline.topics.outputs, rules: configuration.pipeline.rules, logger: logger)
+            outputTopics: configuration.pipeline.topics.outputs, rules: configuration.pipeline.rules)
     }
 
     private var pipeline: PipelineConfiguration { configuration.pipeline }

@@ -78,12 +78,7 @@ public struct JSONLReplay: Sendable {
         for p in 0..<partitions {
             if let end { processors[p].finish(at: end) }
             try files.write(from: &processors[p])
-            let c = processors[p].counters
-            summary.counters.received += c.received
-            summary.counters.applied += c.applied
-            summary.counters.duplicates += c.duplicates
-            summary.counters.deadLetters.merge(c.deadLetters, uniquingKeysWith: +)
-            summary.users += processors[p].userCount
+            summary.add(processors[p])
         }
         try files.close()
         summary.profiles = files.profiles.records

@@ -14,6 +14,16 @@ public struct ReplaySummary: Sendable {
     public var asOf: Int64?
     public var elapsedSeconds = 0.0
 
+    /// Adds a finished partition's counters and users.
+    mutating func add(_ processor: PartitionProcessor) {
+        let c = processor.counters
+        counters.received += c.received
+        counters.applied += c.applied
+        counters.duplicates += c.duplicates
+        counters.deadLetters.merge(c.deadLetters, uniquingKeysWith: +)
+        users += processor.userCount
+    }
+
     public var eventsPerSecond: Double { elapsedSeconds > 0 ? Double(linesRead) / elapsedSeconds : 0 }
 
     /// The multi-line human summary.

@@ -225,12 +225,7 @@ public struct TopicReplay: Sendable {
         for p in processors.indices {
             if let end { processors[p].finish(at: end) }
             try sink.write(from: &processors[p], partition: Int32(p))
-            let c = processors[p].counters
-            summary.counters.received += c.received
-            summary.counters.applied += c.applied
-            summary.counters.duplicates += c.duplicates
-            summary.counters.deadLetters.merge(c.deadLetters, uniquingKeysWith: +)
-            summary.users += processors[p].userCount
+            summary.add(processors[p])
         }
         try sink.close(timeoutMilliseconds: flushTimeoutMilliseconds)
         summary.linesRead = summary.counters.received

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import RevisitCore
 import RevisitKafka
 
@@ -12,7 +11,6 @@ struct TaskRestorer {
     var inputTopic: String
     var outputTopics: [String]
     var rules: RetentionRules
-    var logger: Logger
 
     /// One restored partition.
     struct Restored {
