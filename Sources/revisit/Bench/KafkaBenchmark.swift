@@ -41,8 +41,14 @@ struct KafkaBenchmark: ParsableCommand {
         // By default the broker runs in its own process, as it does for kcat: the Swift
         // clients then do not share their process with it.
         var cluster: MockCluster?
-        var broker: Process?
-        defer { broker?.terminate(); broker?.waitUntilExit() }
+        var broker: BenchBroker?
+        let logs = try BenchLogDirectory(label: "kafka")
+        var succeeded = false
+        // The broker's log stays for a look when the benchmark fails.
+        defer {
+            broker?.stop()
+            if succeeded { logs.removeAfterSuccess() }
+        }
         let bootstrap: String
         if inProcessBroker {
             let inProcess = try MockCluster(brokerCount: 1)
@@ -50,7 +56,8 @@ struct KafkaBenchmark: ParsableCommand {
             cluster = inProcess
             bootstrap = inProcess.bootstrapServers
         } else {
-            (broker, bootstrap) = try startBroker(topics: topics)
+            let started = try BenchBroker(topics: topics.map { ($0, partitions) }, logs: logs)
+            (broker, bootstrap) = (started, started.bootstrap)
         }
         defer { withExtendedLifetime(cluster) {} }
         let kafka = KafkaConfiguration(brokers: bootstrap, clientID: "revisit-bench")
@@ -60,10 +67,12 @@ struct KafkaBenchmark: ParsableCommand {
         switch only {
         case .produce:
             report("produce", "Swift KafkaProducer", try measure { try produce(payloads, topic: "bench.swift.0", kafka: kafka) })
+            succeeded = true
             return
         case .consume:
             try produce(payloads, topic: "bench.swift.0", kafka: kafka)
             report("consume", "Swift KafkaConsumer", try measure { try consume(kafka: kafka) })
+            succeeded = true
             return
         case nil:
             break
@@ -96,6 +105,7 @@ struct KafkaBenchmark: ParsableCommand {
         if let kcatProduce {
             print(String(format: "produce ratio Swift/kcat: %.0f%%", 100 * kcatProduce / swiftProduce))
         }
+        succeeded = true
     }
 
     // MARK: - Swift layer
@@ -136,27 +146,6 @@ struct KafkaBenchmark: ParsableCommand {
         guard bytes > 0 else { throw ValidationError("consumed no bytes") }
     }
 
-    /// Starts `revisit broker` with the topics and returns it with its bootstrap address.
-    private func startBroker(topics: [String]) throws -> (Process, String) {
-        let file = NSTemporaryDirectory() + "revisit-bench-broker-\(getpid())"
-        try? FileManager.default.removeItem(atPath: file)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        process.arguments = ["broker", "--bootstrap-file", file] + topics.flatMap { ["--topic", "\($0):\(partitions)"] }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline, process.isRunning {
-            if let text = try? String(contentsOfFile: file, encoding: .utf8), !text.isEmpty {
-                return (process, text.trimmingCharacters(in: .whitespacesAndNewlines))
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        process.terminate()
-        throw CommandFailure("revisit broker did not start within 20 s")
-    }
-
     // MARK: - kcat
 
     private func kcatProduceSeconds(_ payloads: [(key: [UInt8], value: [UInt8])], topic: String, bootstrap: String) throws -> Double? {
@@ -182,8 +171,7 @@ struct KafkaBenchmark: ParsableCommand {
     /// Runs kcat with stdout to /dev/null and returns its wall-clock seconds, or `nil` when
     /// kcat is not installed.
     private func runKcat(_ arguments: [String]) throws -> Double? {
-        guard let path = ProcessInfo.processInfo.environment["PATH"]?.split(separator: ":")
-            .map({ "\($0)/\(kcat)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard let path = BenchProcesses.executable(named: kcat) else {
             print("kcat not found on PATH: install it (apt-get install kcat) for the comparison")
             return nil
         }
