@@ -98,6 +98,52 @@ public final class KafkaConsumer {
     /// Like ``poll(maxMessages:timeoutMilliseconds:)``, but refills `batch` in place, keeping
     /// its arrays' capacity: a consume loop that reuses one batch allocates no batch storage.
     public func poll(into batch: inout ConsumerBatch, maxMessages: Int = 10_000, timeoutMilliseconds: Int32 = 100) throws(KafkaError) {
+        try receive(into: &batch, maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds)
+        batch.messages.reserveCapacity(borrowed.count)
+        for message in borrowed {
+            if let consumed = convert(message) { batch.messages.append(consumed) }
+        }
+        releaseBorrowed()
+    }
+
+    /// Like ``poll(into:maxMessages:timeoutMilliseconds:)``, but keeps the messages in
+    /// librdkafka's buffers instead of copying them into `batch`: handle `batch.rebalances`
+    /// first, then read the messages with ``forEachBorrowedMessage(_:)``. They stay valid
+    /// until the next poll or ``close()``.
+    public func pollBorrowing(into batch: inout ConsumerBatch, maxMessages: Int = 10_000, timeoutMilliseconds: Int32 = 100) throws(KafkaError) {
+        try receive(into: &batch, maxMessages: maxMessages, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Calls `body` with each message of the last ``pollBorrowing(into:maxMessages:timeoutMilliseconds:)``,
+    /// in order; a message's bytes are valid only inside `body`.
+    public func forEachBorrowedMessage(_ body: (BorrowedMessage) -> Void) {
+        var index = 0
+        while index < borrowed.count {
+            let pointer = borrowed[index]
+            index += 1
+            let record = pointer.pointee
+            guard let rkt = record.rkt else { continue }
+            let topicPartition = TopicPartition(client.events.topicName(rkt), record.partition)
+            if !dropping.isEmpty, dropping.contains(topicPartition) { continue }
+            guard passesTimestampFloor(pointer, topicPartition) else { continue }
+            body(BorrowedMessage(
+                topicPartition: topicPartition, offset: record.offset,
+                key: record.key.map { UnsafeRawBufferPointer(start: $0, count: record.key_len) },
+                value: UnsafeRawBufferPointer(start: record.payload, count: record.payload == nil ? 0 : record.len)))
+        }
+    }
+
+    /// Messages received and not yet released (destroyed at the next poll).
+    private var borrowed: [UnsafeMutablePointer<rd_kafka_message_t>] = []
+
+    private func releaseBorrowed() {
+        for message in borrowed { rd_kafka_message_destroy(message) }
+        borrowed.removeAll(keepingCapacity: true)
+    }
+
+    /// Fills `batch`'s rebalances and errors and ``borrowed`` with the messages received.
+    private func receive(into batch: inout ConsumerBatch, maxMessages: Int, timeoutMilliseconds: Int32) throws(KafkaError) {
+        releaseBorrowed()
         batch.rebalances.removeAll(keepingCapacity: true)
         batch.messages.removeAll(keepingCapacity: true)
         batch.errors.removeAll(keepingCapacity: true)
@@ -119,18 +165,29 @@ public final class KafkaConsumer {
             return count
         }
         batch.rebalances += takeRebalances()
-        batch.messages.reserveCapacity(max(received, 0))
         for index in 0..<max(received, 0) {
             guard let message = batchBuffer[index] else { continue }
-            defer { rd_kafka_message_destroy(message) }
-            if let consumed = convert(message) { batch.messages.append(consumed) }
-            else if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR, message.pointee.err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                batch.errors.append(consumerError(message.pointee))
+            let error = message.pointee.err
+            if error == RD_KAFKA_RESP_ERR_NO_ERROR {
+                borrowed.append(message)
+                continue
             }
+            if error != RD_KAFKA_RESP_ERR__PARTITION_EOF { batch.errors.append(consumerError(message.pointee)) }
+            rd_kafka_message_destroy(message)
         }
         batch.errors += client.events.errors
         client.events.errors.removeAll(keepingCapacity: true)
         if let fatal = client.fatalClientError() { throw fatal }
+    }
+
+    /// Offsets-for-times fallback: skips a partition's messages until the first one at or
+    /// after its floor, then delivers everything, as a broker-resolved start offset would.
+    private func passesTimestampFloor(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>, _ topicPartition: TopicPartition) -> Bool {
+        guard !timestampFloors.isEmpty, let floor = timestampFloors[topicPartition] else { return true }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        if rd_kafka_message_timestamp(pointer, &timestampType) < floor { return false }
+        timestampFloors[topicPartition] = nil
+        return true
     }
 
     private func convert(_ pointer: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumedMessage? {
@@ -138,14 +195,9 @@ public final class KafkaConsumer {
         guard record.err == RD_KAFKA_RESP_ERR_NO_ERROR, let rkt = record.rkt else { return nil }
         let topicPartition = TopicPartition(client.events.topicName(rkt), record.partition)
         if !dropping.isEmpty, dropping.contains(topicPartition) { return nil }
+        guard passesTimestampFloor(pointer, topicPartition) else { return nil }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(pointer, &timestampType)
-        if !timestampFloors.isEmpty, let floor = timestampFloors[topicPartition] {
-            // Offsets-for-times fallback: skip until the first message at or after the floor,
-            // then deliver everything, as a broker-resolved start offset would.
-            if timestamp < floor { return nil }
-            timestampFloors[topicPartition] = nil
-        }
         let key = record.key.map { Array(UnsafeRawBufferPointer(start: $0, count: record.key_len)) }
         let value = record.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: record.len)) } ?? []
         return ConsumedMessage(
@@ -339,6 +391,7 @@ public final class KafkaConsumer {
     public func close() throws(KafkaError) {
         guard !closed else { return }
         closed = true
+        releaseBorrowed()
         client.events.releaseImmediately = true
         let result = rd_kafka_consumer_close(client.handle)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "close consumer") }
@@ -354,6 +407,19 @@ public struct ConsumerBatch: Sendable {
     public var errors: [KafkaError] = []
 
     public init() {}
+}
+
+/// A message of ``KafkaConsumer/pollBorrowing(into:maxMessages:timeoutMilliseconds:)``,
+/// whose key and value point into librdkafka's buffers: valid only inside the
+/// ``KafkaConsumer/forEachBorrowedMessage(_:)`` call that handed it over.
+public struct BorrowedMessage {
+    public var topicPartition: TopicPartition
+    public var offset: Int64
+    public var key: UnsafeRawBufferPointer?
+    public var value: UnsafeRawBufferPointer
+
+    public var topic: String { topicPartition.topic }
+    public var partition: Int32 { topicPartition.partition }
 }
 
 // MARK: - Rebalance callback

@@ -35,29 +35,43 @@ public final class KafkaProducer {
     ///   await delivery: poll, then retry (or pause the input). Other errors name the topic.
     @discardableResult
     public func send(_ message: OutgoingMessage) throws(KafkaError) -> UInt64 {
-        let messageID = nextMessageID
-        let topic = try topicHandle(message.topic)
-        var headers: OpaquePointer?
-        if !message.headers.isEmpty {
-            headers = rd_kafka_headers_new(message.headers.count)
-            for header in message.headers {
-                if let value = header.value {
-                    value.withUnsafeBytes { bytes in
-                        _ = rd_kafka_header_add(headers, header.name, -1, bytes.baseAddress, bytes.count)
+        try withBytes(message.key) { key throws(KafkaError) in
+            try withBytes(message.value) { value throws(KafkaError) in
+                try send(
+                    topic: message.topic, partition: message.partition, key: key, value: value,
+                    timestamp: message.timestamp, headerCount: message.headers.count
+                ) { headers in
+                    for header in message.headers {
+                        withBytes(header.value) { headers.add(header.name, $0) }
                     }
-                } else {
-                    rd_kafka_header_add(headers, header.name, -1, nil, 0)
                 }
             }
         }
-        let error = withBytes(message.key) { keyPointer, keyCount in
-            withBytes(message.value) { valuePointer, valueCount in
-                produce(
-                    topic: topic, partition: message.partition ?? RD_KAFKA_PARTITION_UA,
-                    key: keyPointer, keyCount: keyCount, value: valuePointer, valueCount: valueCount,
-                    headers: headers, timestamp: message.timestamp ?? 0, messageID: messageID)
-            }
+    }
+
+    /// Queues a message whose bytes are only borrowed for the call (librdkafka copies them),
+    /// so that a loop producing many messages can encode each into one reused buffer.
+    /// `addHeaders` adds the message's `headerCount` headers, if any.
+    ///
+    /// A `nil` key or value is absent (a `nil` value makes a tombstone); an empty buffer is
+    /// an empty one.
+    @discardableResult
+    public func send(
+        topic name: String, partition: Int32?, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        timestamp: Int64? = nil, headerCount: Int = 0, addHeaders: (MessageHeaders) -> Void = { _ in }
+    ) throws(KafkaError) -> UInt64 {
+        let messageID = nextMessageID
+        let topic = try topicHandle(name)
+        var headers: OpaquePointer?
+        if headerCount > 0, let list = rd_kafka_headers_new(headerCount) {
+            addHeaders(MessageHeaders(list: list))
+            headers = list
         }
+        let error = produce(
+            topic: topic, partition: partition ?? RD_KAFKA_PARTITION_UA,
+            key: key.map { $0.baseAddress ?? Self.emptyBytes }, keyCount: key?.count ?? 0,
+            value: value.map { $0.baseAddress ?? Self.emptyBytes }, valueCount: value?.count ?? 0,
+            headers: headers, timestamp: timestamp ?? 0, messageID: messageID)
         if let error {
             if let headers { rd_kafka_headers_destroy(headers) }
             let code = KafkaErrorCode(rd_kafka_error_code(error))
@@ -66,28 +80,43 @@ public final class KafkaProducer {
                 throw KafkaError(
                     kind: .queueFull, code: code,
                     reason: "producer queue is full (\(configuration.maxQueuedMessages) messages); poll and retry",
-                    topic: message.topic, partition: message.partition, isRetriable: true)
+                    topic: name, partition: partition, isRetriable: true)
             }
-            throw KafkaError.consuming(error, "produce", topic: message.topic, partition: message.partition)
+            throw KafkaError.consuming(error, "produce", topic: name, partition: partition)
         }
         nextMessageID += 1
         return messageID
     }
+
+    /// The id the next message sent will get: every message sent from now on has an id at
+    /// least this large.
+    public var upcomingMessageID: UInt64 { nextMessageID }
 
     /// Queues a message like ``send(_:)``, but when the queue is full, serves delivery reports
     /// (appending them to `reports`) until there is room: backpressure for a producing loop
     /// that has nothing better to do while it waits.
     @discardableResult
     public func send(_ message: OutgoingMessage, waitingForRoom reports: inout [DeliveryReport]) throws(KafkaError) -> UInt64 {
+        try waitingForRoom(&reports) { () throws(KafkaError) in try send(message) }
+    }
+
+    /// Runs `send` (one of the `send` methods) until it finds room in the queue, serving
+    /// delivery reports (appended to `reports`) while the queue is full.
+    public func waitingForRoom(
+        _ reports: inout [DeliveryReport], _ send: () throws(KafkaError) -> UInt64
+    ) throws(KafkaError) -> UInt64 {
         while true {
             do {
-                return try send(message)
+                return try send()
             } catch {
                 guard error.kind == .queueFull else { throw error }
                 reports += poll(timeoutMilliseconds: 10)
             }
         }
     }
+
+    /// librdkafka treats a nil pointer as "no key/value": an empty one needs a non-nil one.
+    private static var emptyBytes: UnsafeRawPointer { UnsafeRawPointer(bitPattern: 1)! }
 
     private func produce(
         topic: OpaquePointer, partition: Int32, key: UnsafeRawPointer?, keyCount: Int,
@@ -142,6 +171,18 @@ public final class KafkaProducer {
         return takeReports()
     }
 
+    /// Like ``poll(timeoutMilliseconds:)``, but appends the reports to `reports`, whose
+    /// storage a loop can reuse (an empty `reports` swaps storage, copying nothing).
+    public func poll(timeoutMilliseconds: Int32 = 0, into reports: inout [DeliveryReport]) {
+        rd_kafka_poll(client.handle, timeoutMilliseconds)
+        if reports.isEmpty {
+            swap(&reports, &client.events.deliveryReports)
+        } else {
+            reports += client.events.deliveryReports
+            client.events.deliveryReports.removeAll(keepingCapacity: true)
+        }
+    }
+
     /// Waits until every queued message is delivered or failed, and returns their reports.
     ///
     /// - Throws: ``KafkaError/Kind/timeout`` with the number of messages still queued when the
@@ -182,11 +223,25 @@ public final class KafkaProducer {
 
 // MARK: - Helpers
 
-private func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawPointer?, Int) -> R) -> R {
-    guard let bytes else { return body(nil, 0) }
-    return bytes.withUnsafeBytes { buffer in
-        // An empty array still needs a non-nil pointer: librdkafka treats nil as "no value".
-        body(buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), buffer.count)
+/// The headers of one message being sent, filled by the `addHeaders` closure of
+/// ``KafkaProducer/send(topic:partition:key:value:timestamp:headerCount:addHeaders:)``.
+public struct MessageHeaders {
+    fileprivate let list: OpaquePointer
+
+    /// Adds a header; librdkafka copies name and value. A `nil` value is a header without one.
+    public func add(_ name: String, _ value: UnsafeRawBufferPointer?) {
+        _ = rd_kafka_header_add(list, name, -1, value?.baseAddress, value?.count ?? 0)
+    }
+}
+
+private func withBytes<R, E: Error>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws(E) -> R) throws(E) -> R {
+    guard let bytes else { return try body(nil) }
+    do {
+        return try bytes.withUnsafeBytes { buffer in try body(buffer) }
+    } catch let error as E {
+        throw error
+    } catch {
+        fatalError("unreachable: body throws only E")
     }
 }
 

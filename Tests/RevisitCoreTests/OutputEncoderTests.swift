@@ -46,9 +46,9 @@ import Testing
 
     @Test func decimals() {
         func d(_ x: Double, _ places: Int = 6) -> String {
-            var out: [UInt8] = []
-            JSONText.appendDecimal(x, places: places, to: &out)
-            return String(decoding: out, as: UTF8.self)
+            var out = JSONBuffer()
+            out.decimal(x, places: places)
+            return out.text
         }
         #expect(d(0) == "0")
         #expect(d(3) == "3")
@@ -63,5 +63,33 @@ import Testing
     @Test func timestampsBeforeEpochAndAtDayEnds() {
         #expect(EventTime.format(-1) == "1969-12-31T23:59:59.999Z")
         #expect(EventTime.format(S.t("2024-02-29T23:59:59.999+00:00")) == "2024-02-29T23:59:59.999Z")
+    }
+
+    @Test func bufferGrowsAndEscapes() {
+        var out = JSONBuffer(capacity: 8)
+        let long = String(repeating: "ab\u{1}\"\u{e9}", count: 200)
+        out.string(long)
+        out.byte(0x2C)
+        out.integer(Int64.min)
+        out.byte(0x2C)
+        out.integer(0)
+        out.byte(0x2C)
+        out.integer(-7)
+        let expected = "\"" + String(repeating: #"ab\u0001\"\#u{e9}"#, count: 200) + "\",-9223372036854775808,0,-7"
+        #expect(out.text == expected)
+        out.removeAll()
+        out.raw("x")
+        #expect(out.bytes == [0x78])
+    }
+
+    @Test func timestampsOfAlternatingDaysUseTheRightDate() {
+        let day = CivilDate.millisecondsPerDay
+        let instants: [Int64] = [0, day * 19_000 + 1, 5, day * 19_000 + 2, -1, day * 19_001 - 1]
+        var out = JSONBuffer()
+        for t in instants {
+            out.timestamp(t)
+            out.date(CivilDate.floorDivide(t, day))
+        }
+        #expect(out.text == #""1970-01-01T00:00:00.000Z""1970-01-01""2022-01-08T00:00:00.001Z""2022-01-08""1970-01-01T00:00:00.005Z""1970-01-01""2022-01-08T00:00:00.002Z""2022-01-08""1969-12-31T23:59:59.999Z""1969-12-31""2022-01-08T23:59:59.999Z""2022-01-08""#)
     }
 }

@@ -29,6 +29,11 @@ public struct FNV1a: Sendable {
         }
     }
 
+    /// Hashes the bytes of a buffer.
+    public mutating func combine(buffer: UnsafeRawBufferPointer) {
+        for byte in buffer { combine(byte) }
+    }
+
     /// The hash of a byte buffer.
     @inline(__always)
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {

@@ -13,8 +13,9 @@ public enum EventTime {
 
     /// RFC 3339 UTC with milliseconds: `2024-03-10T07:30:00.000Z`.
     public static func format(_ instant: Int64) -> String {
-        var out: [UInt8] = []
-        JSONText.appendTimestamp(instant, to: &out)
-        return String(decoding: out.dropFirst().dropLast(), as: UTF8.self)
+        var out = JSONBuffer(capacity: 32)
+        out.timestamp(instant)
+        let quoted = out.text
+        return String(quoted.dropFirst().dropLast())
     }
 }

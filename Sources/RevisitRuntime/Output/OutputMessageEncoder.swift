@@ -1,16 +1,16 @@
 import RevisitCore
 import RevisitKafka
 
-/// Turns output records into Kafka messages for the topics of SPEC 6.
+/// Turns output records into Kafka messages for the topics of SPEC 6, and queues them.
 ///
-/// Every message carries the header `revisit.id` (``OutputRecord/identity`` as 16 hex
-/// digits) so that a task taking a partition over can read what is already written without
-/// parsing values, and a Kafka timestamp equal to the record's event-time instant, as stream
-/// processors stamp derived records. Dead letters keep the original key and bytes and carry
+/// A message carries a Kafka timestamp equal to the record's event-time instant, as stream
+/// processors stamp derived records, and nothing beyond key and value: a task taking a
+/// partition over tells what is already written by the messages' content (see
+/// ``WrittenOutputs``). Dead letters keep the original key and bytes and carry
 /// `revisit.error`, `revisit.detail` and `revisit.source`.
 public struct OutputMessageEncoder: Sendable {
-    /// The header holding a record's identity.
-    public static let identityHeader = "revisit.id"
+    /// The header of a dead letter naming the input message it stands for.
+    public static let sourceHeader = "revisit.source"
 
     public let topics: TopicNames
 
@@ -28,37 +28,84 @@ public struct OutputMessageEncoder: Sendable {
         }
     }
 
-    /// The message for `record`, to be written to `partition` (the task's own partition).
-    public func message(for record: OutputRecord, partition: Int32) -> OutgoingMessage {
-        var headers = [KafkaHeader(name: Self.identityHeader, value: OutputEncoder.alertIDBytes(record.identity))]
-        let key: [UInt8]?
-        let value: [UInt8]?
+    /// The index of a record's topic in ``TopicNames/outputs``.
+    public static func outputIndex(of record: OutputRecord) -> Int {
         switch record {
-        case .deadLetter(let d):
-            key = d.key
-            value = d.value
-            headers.append(KafkaHeader(name: "revisit.error", string: d.reason.rawValue))
-            headers.append(KafkaHeader(name: "revisit.detail", string: d.detail))
-            headers.append(KafkaHeader(name: "revisit.source", string: d.source.description))
-        case .tombstone(let user, _):
-            key = Array(user.utf8)
-            value = nil
-        default:
-            key = record.userID.map { Array($0.utf8) }
-            value = OutputEncoder.encode(record)
+        case .profile, .tombstone: 0
+        case .session: 1
+        case .alert: 2
+        case .deadLetter: 3
         }
-        return OutgoingMessage(
-            topic: topic(of: record), partition: partition, key: key, value: value, headers: headers,
-            timestamp: record.instant)
     }
 
-    /// The identity a message written by ``message(for:partition:)`` carries, nil for a
-    /// message without one (written by something else).
-    public static func identity(of headers: [KafkaHeader]) -> UInt64? {
-        guard let header = headers.first(where: { $0.name == identityHeader }), let value = header.value,
-              value.count == 16
-        else { return nil }
-        return UInt64(String(decoding: value, as: UTF8.self), radix: 16)
+    /// Queues `record` for `partition` (the task's own partition) on `producer`, encoding
+    /// its value into `buffer`, which the caller reuses from record to record; when the
+    /// producer's queue is full, serves delivery reports into `reports` until there is room.
+    /// A record whose message is among `written` is not sent (it uses that one up): the
+    /// result says whether it was sent.
+    public func send(
+        _ record: OutputRecord, partition: Int32, through producer: KafkaProducer, buffer: inout JSONBuffer,
+        skipping written: inout WrittenOutputs, reports: inout [DeliveryReport]
+    ) throws(KafkaError) -> Bool {
+        let topic = topic(of: record)
+        switch record {
+        case .deadLetter(let d):
+            let source = Array(d.source.description.utf8)
+            if !written.isEmpty {
+                let id = Self.withBytes(d.key) { key in
+                    d.value.withUnsafeBytes { value in
+                        source.withUnsafeBytes { WrittenOutputs.identity(topic: topic, key: key, value: value, timestamp: nil, source: $0) }
+                    }
+                }
+                if written.consume(id) { return false }
+            }
+            try producer.waitingForRoom(&reports) { () throws(KafkaError) in
+                try producer.send(OutgoingMessage(
+                    topic: topic, partition: partition, key: d.key, value: d.value,
+                    headers: [
+                        KafkaHeader(name: "revisit.error", string: d.reason.rawValue),
+                        KafkaHeader(name: "revisit.detail", string: d.detail),
+                        KafkaHeader(name: Self.sourceHeader, value: source),
+                    ]))
+            }
+            return true
+        case .tombstone(let user, let at):
+            return try send(topic: topic, partition: partition, key: user, value: nil, timestamp: at,
+                            producer: producer, written: &written, reports: &reports)
+        default:
+            buffer.removeAll()
+            OutputEncoder.append(record, to: &buffer)
+            return try buffer.withBytes { value throws(KafkaError) in
+                try send(topic: topic, partition: partition, key: record.userID ?? "", value: value,
+                         timestamp: record.instant, producer: producer, written: &written, reports: &reports)
+            }
+        }
+    }
+
+    private func send(
+        topic: String, partition: Int32, key: String, value: UnsafeRawBufferPointer?, timestamp: Int64?,
+        producer: KafkaProducer, written: inout WrittenOutputs, reports: inout [DeliveryReport]
+    ) throws(KafkaError) -> Bool {
+        var key = key
+        let sent: Result<Bool, KafkaError> = key.withUTF8 { keyBytes in
+            let key = UnsafeRawBufferPointer(keyBytes)
+            if !written.isEmpty,
+               written.consume(WrittenOutputs.identity(topic: topic, key: key, value: value, timestamp: timestamp, source: nil)) {
+                return .success(false)
+            }
+            return Result { () throws(KafkaError) in
+                try producer.waitingForRoom(&reports) { () throws(KafkaError) in
+                    try producer.send(topic: topic, partition: partition, key: key, value: value, timestamp: timestamp)
+                }
+                return true
+            }
+        }
+        return try sent.get()
+    }
+
+    private static func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
+        guard let bytes else { return body(nil) }
+        return bytes.withUnsafeBytes { body($0) }
     }
 }
 

@@ -11,10 +11,11 @@ import Synchronization
 ///
 /// The processing thread hands work over in order (records, checkpoint requests, flushes)
 /// and goes on processing while the work is written: encoding and the waits of a
-/// checkpoint happen off its path. Work is done strictly in the order given, so a
-/// checkpoint is written after every output handed over before it, and records the end
-/// offsets those outputs reached. A checkpoint is durable once the writer has seen every
-/// output before it and then its own records acknowledged.
+/// checkpoint happen off its path. Work is sent strictly in the order given. A checkpoint's
+/// state records go out at once (a restore ignores state records after the last checkpoint
+/// record); its checkpoint record waits, without holding up the outputs after it, until the
+/// delivery reports of every output before it arrived, which tell the end offsets it
+/// records. The checkpoint is durable once its record is acknowledged.
 final class OutputWriter: Sendable {
     /// A checkpoint of one task, to write after everything handed over before it.
     struct CheckpointRequest: Sendable {
@@ -32,7 +33,7 @@ final class OutputWriter: Sendable {
 
     private enum Work: Sendable {
         case records(partition: Int32, [OutputRecord])
-        case startTask(partition: Int32, outputEnds: [String: Int64])
+        case startTask(partition: Int32, outputEnds: [String: Int64], written: WrittenOutputs)
         case checkpoint(Ticket, [CheckpointRequest])
         case flush(Ticket)
         case stop
@@ -42,6 +43,9 @@ final class OutputWriter: Sendable {
         var work = Deque<Work>()
         /// Output records handed over and not yet given to the producer.
         var pendingRecords = 0
+        /// Output records given to the producer, and skipped as already written.
+        var outputsWritten = 0
+        var outputsAlreadyWritten = 0
         var nextTicket: Ticket = 1
         /// Checkpoints made durable, by ticket and partition, until the processing thread takes them.
         var durable: [Ticket: [Int32: Checkpoint]] = [:]
@@ -77,9 +81,10 @@ final class OutputWriter: Sendable {
         enqueue(.records(partition: partition, records)) { $0.pendingRecords += records.count }
     }
 
-    /// A task took its partition: outputs it writes start at these end offsets.
-    func startTask(partition: Int32, outputEnds: [String: Int64]) {
-        enqueue(.startTask(partition: partition, outputEnds: outputEnds))
+    /// A task took its partition: outputs it writes start at these end offsets, and those
+    /// among `written` (found after its checkpoint) are not written again.
+    func startTask(partition: Int32, outputEnds: [String: Int64], written: WrittenOutputs) {
+        enqueue(.startTask(partition: partition, outputEnds: outputEnds, written: written))
     }
 
     /// Hands checkpoints over; ``durableCheckpoints(_:)`` tells when they are durable.
@@ -114,6 +119,11 @@ final class OutputWriter: Sendable {
 
     /// Output records handed over that the producer has not taken yet.
     var pendingRecords: Int { state.withLock { $0.pendingRecords } }
+
+    /// Output records written so far, and those skipped because a former owner had written them.
+    var outputCounts: (written: Int, alreadyWritten: Int) {
+        state.withLock { ($0.outputsWritten, $0.outputsAlreadyWritten) }
+    }
 
     /// Waits until at most `limit` records are pending (backpressure), or `timeout` passes.
     func waitForPending(atMost limit: Int, timeout: TimeInterval) {
@@ -166,106 +176,269 @@ final class OutputWriter: Sendable {
 
     // MARK: - The writer thread
 
-    private func run(_ configuration: KafkaProducerConfiguration) {
+    /// Where the writes of one task stand, per slot: the output topics in
+    /// ``TopicNames/outputs`` order, then the state topic. Delivery reports of one partition
+    /// arrive in the order its messages were sent (the producer is idempotent), so counting
+    /// them tells which report is the last one before a checkpoint.
+    private struct TaskWrites {
+        /// Messages with a smaller id were sent for an earlier owner of the partition in this
+        /// process; their reports are ignored.
+        var firstMessageID: UInt64
+        var sent: [Int]
+        var reported: [Int]
+        /// Per output slot, the offset after the last message reported; -1 while unknown.
+        var ends: [Int64]
+        /// Outputs found already written after the task's checkpoint, not to write again.
+        var written: WrittenOutputs
+        /// A message of the task was not delivered: none of its checkpoints becomes durable.
+        var failed = false
+        /// Checkpoints handed over and not yet durable, oldest first.
+        var checkpoints = Deque<PendingCheckpoint>()
+    }
+
+    private struct PendingCheckpoint {
+        var ticket: Ticket
+        var checkpoint: Checkpoint
+        var fillsOutputEnds: Bool
+        /// Per output slot, how many messages were sent before the checkpoint.
+        var outputTargets: [Int]
+        /// Per output slot, the end offset once the report of the last message before the
+        /// checkpoint arrived.
+        var capturedEnds: [Int64?]
+        /// Once the checkpoint record is sent: the state-topic count that includes it.
+        var recordTarget: Int?
+    }
+
+    /// What the writer thread keeps: the producer and where every task's writes stand.
+    private final class WriterThreadState {
         let producer: KafkaProducer
+        let slotTopics: [String]
+        var tasks: [Int32: TaskWrites] = [:]
+        var reports: [DeliveryReport] = []
+        /// Partitions of each checkpoint ticket not yet durable or failed.
+        var ticketsOpen: [Ticket: Int] = [:]
+        var buffer = JSONBuffer()
+
+        init(producer: KafkaProducer, outputTopics: [String], stateTopic: String) {
+            self.producer = producer
+            self.slotTopics = outputTopics + [stateTopic]
+        }
+
+        var stateSlot: Int { slotTopics.count - 1 }
+
+        func newTask(outputEnds: [String: Int64], written: WrittenOutputs = WrittenOutputs()) -> TaskWrites {
+            TaskWrites(
+                firstMessageID: producer.upcomingMessageID, sent: Array(repeating: 0, count: slotTopics.count),
+                reported: Array(repeating: 0, count: slotTopics.count),
+                ends: slotTopics.dropLast().map { outputEnds[$0] ?? -1 }, written: written)
+        }
+
+        func slot(of topic: String) -> Int? { slotTopics.firstIndex(of: topic) }
+
+        var hasPendingCheckpoints: Bool { tasks.values.contains { !$0.checkpoints.isEmpty } }
+    }
+
+    private func run(_ configuration: KafkaProducerConfiguration) {
+        let writer: WriterThreadState
         do {
-            producer = try KafkaProducer(configuration: configuration, logger: logger)
+            writer = WriterThreadState(
+                producer: try KafkaProducer(configuration: configuration, logger: logger),
+                outputTopics: encoder.topics.outputs, stateTopic: stateTopic)
         } catch {
             finish(fatal: PipelineError(error))
             return
         }
-        var ends: [Int32: [String: Int64]] = [:]
-        var reports: [DeliveryReport] = []
-        func take(_ more: [DeliveryReport]) {
-            reports += more
-            var failed: Set<Int32> = []
-            for report in reports {
-                let p = report.topicPartition.partition
-                if !report.isDelivered {
-                    logger.error("delivery to \(report.topicPartition) failed: \(report.error!); partition \(p) restarts from its last checkpoint")
-                    failed.insert(p)
-                } else if report.topicPartition.topic != stateTopic, report.offset >= 0, ends[p] != nil {
-                    let topic = report.topicPartition.topic
-                    ends[p]![topic] = max(ends[p]![topic] ?? 0, report.offset + 1)
-                }
-            }
-            reports.removeAll(keepingCapacity: true)
-            if !failed.isEmpty { state.withLock { $0.failed.formUnion(failed) } }
-        }
-        /// Waits until everything given to the producer is acknowledged or failed; the
-        /// cluster may be away for a while, so this waits as long as it takes.
-        func flush() {
-            while true {
-                do {
-                    take(try producer.flush(timeoutMilliseconds: 1_000))
-                    return
-                } catch {
-                    take(producer.poll())
-                    logger.warning("the cluster did not acknowledge every message yet (\(error)); waiting")
-                }
-            }
-        }
-        func send(_ message: OutgoingMessage) -> Bool {
-            do {
-                try producer.send(message, waitingForRoom: &reports)
-                return true
-            } catch {
-                finish(fatal: PipelineError(error))
-                return false
-            }
-        }
-
         while true {
             let batch: [Work] = state.withLock { state in
                 defer { state.work.removeAll(keepingCapacity: true) }
                 return Array(state.work)
             }
             if batch.isEmpty {
-                take(producer.poll())
-                _ = workArrived.wait(timeout: .now() + 0.01)
+                // With checkpoints waiting for acknowledgements, wait in the producer for them.
+                let waiting = writer.hasPendingCheckpoints
+                writer.producer.poll(timeoutMilliseconds: waiting ? 5 : 0, into: &writer.reports)
+                guard advance(writer) else { return }
+                if !waiting { _ = workArrived.wait(timeout: .now() + 0.01) }
                 continue
             }
             for work in batch {
                 switch work {
                 case .records(let partition, let records):
-                    for record in records {
-                        guard send(encoder.message(for: record, partition: partition)) else { return }
-                    }
-                    state.withLock { $0.pendingRecords -= records.count }
-                    take(producer.poll())
-                case .startTask(let partition, let outputEnds):
-                    ends[partition] = outputEnds
-                case .checkpoint(let ticket, let requests):
-                    // Every output before the checkpoint acknowledged: `ends` is where they end.
-                    flush()
-                    let failedBefore = state.withLock { $0.failed }
-                    var written: [Int32: Checkpoint] = [:]
-                    for request in requests where !failedBefore.contains(request.partition) {
-                        var checkpoint = request.checkpoint
-                        if request.fillsOutputEnds { checkpoint.outputEnds = ends[request.partition] ?? [:] }
-                        for record in request.records + [.checkpoint(checkpoint)] {
-                            guard send(record.message(topic: stateTopic, partition: request.partition)) else { return }
+                    var task = writer.tasks[partition] ?? writer.newTask(outputEnds: [:])
+                    var skipped = 0
+                    do {
+                        for record in records {
+                            if try encoder.send(
+                                record, partition: partition, through: writer.producer, buffer: &writer.buffer,
+                                skipping: &task.written, reports: &writer.reports) {
+                                task.sent[OutputMessageEncoder.outputIndex(of: record)] += 1
+                            } else {
+                                skipped += 1
+                            }
                         }
-                        written[request.partition] = checkpoint
+                    } catch {
+                        finish(fatal: PipelineError(error))
+                        return
                     }
-                    flush()
-                    let failed = state.withLock { $0.failed }
-                    let durable = written.filter { !failed.contains($0.key) }
+                    writer.tasks[partition] = task
                     state.withLock { state in
-                        state.durable[ticket] = durable
-                        state.finished.insert(ticket)
+                        state.pendingRecords -= records.count
+                        state.outputsWritten += records.count - skipped
+                        state.outputsAlreadyWritten += skipped
                     }
+                    writer.producer.poll(timeoutMilliseconds: 0, into: &writer.reports)
+                    guard advance(writer) else { return }
+                case .startTask(let partition, let outputEnds, let written):
+                    if let former = writer.tasks[partition] {
+                        for pending in former.checkpoints { resolve(pending, partition: partition, durable: false, writer) }
+                    }
+                    writer.tasks[partition] = writer.newTask(outputEnds: outputEnds, written: written)
+                case .checkpoint(let ticket, let requests):
+                    writer.ticketsOpen[ticket] = requests.count
+                    if requests.isEmpty { markFinished(ticket) }
+                    for request in requests {
+                        guard enqueue(request, ticket: ticket, writer) else { return }
+                    }
+                    guard advance(writer) else { return }
                 case .flush(let ticket):
-                    flush()
-                    _ = state.withLock { $0.finished.insert(ticket) }
+                    guard flush(writer) else { return }
+                    markFinished(ticket)
                 case .stop:
-                    flush()
+                    _ = flush(writer)
                     state.withLock { $0.stopped = true }
                     progressed.signal()
                     return
                 }
                 progressed.signal()
             }
+        }
+    }
+
+    /// Sends a checkpoint's state records and queues the checkpoint until the outputs before
+    /// it are acknowledged; false when the writer had to stop.
+    private func enqueue(_ request: CheckpointRequest, ticket: Ticket, _ writer: WriterThreadState) -> Bool {
+        let p = request.partition
+        var task = writer.tasks[p] ?? writer.newTask(outputEnds: [:])
+        var pending = PendingCheckpoint(
+            ticket: ticket, checkpoint: request.checkpoint, fillsOutputEnds: request.fillsOutputEnds,
+            outputTargets: Array(task.sent.dropLast()), capturedEnds: [], recordTarget: nil)
+        // Outputs already acknowledged have their end now; the others when their reports come.
+        pending.capturedEnds = pending.outputTargets.indices.map {
+            task.reported[$0] >= pending.outputTargets[$0] ? task.ends[$0] : nil
+        }
+        guard !task.failed else {
+            resolve(pending, partition: p, durable: false, writer)
+            return true
+        }
+        for record in request.records {
+            guard send(record.message(topic: stateTopic, partition: p), writer) else { return false }
+        }
+        task.sent[writer.stateSlot] += request.records.count
+        task.checkpoints.append(pending)
+        writer.tasks[p] = task
+        return true
+    }
+
+    /// Takes the delivery reports in, writes the checkpoint records whose outputs are all
+    /// acknowledged, and hands over the checkpoints whose record is; false when the writer
+    /// had to stop.
+    private func advance(_ writer: WriterThreadState) -> Bool {
+        takeReports(writer)
+        for p in writer.tasks.keys {
+            guard var task = writer.tasks[p], !task.checkpoints.isEmpty else { continue }
+            defer { writer.tasks[p] = task }
+            for index in task.checkpoints.indices where !task.failed && task.checkpoints[index].recordTarget == nil {
+                let pending = task.checkpoints[index]
+                guard !pending.capturedEnds.contains(where: { $0 == nil }) else { break }
+                var checkpoint = pending.checkpoint
+                if pending.fillsOutputEnds {
+                    checkpoint.outputEnds = [:]
+                    for (slot, end) in pending.capturedEnds.enumerated() where end! >= 0 {
+                        checkpoint.outputEnds[writer.slotTopics[slot]] = end!
+                    }
+                }
+                guard send(StateRecord.checkpoint(checkpoint).message(topic: stateTopic, partition: p), writer) else {
+                    return false
+                }
+                task.sent[writer.stateSlot] += 1
+                task.checkpoints[index].checkpoint = checkpoint
+                task.checkpoints[index].recordTarget = task.sent[writer.stateSlot]
+            }
+            while let first = task.checkpoints.first, task.failed
+                || first.recordTarget.map({ task.reported[writer.stateSlot] >= $0 }) == true {
+                task.checkpoints.removeFirst()
+                resolve(first, partition: p, durable: !task.failed, writer)
+            }
+        }
+        return true
+    }
+
+    /// Counts the reports per task and slot, capturing the end offsets checkpoints wait for.
+    private func takeReports(_ writer: WriterThreadState) {
+        guard !writer.reports.isEmpty else { return }
+        var failed: Set<Int32> = []
+        for report in writer.reports {
+            let p = report.topicPartition.partition
+            guard var task = writer.tasks[p], report.messageID >= task.firstMessageID,
+                  let slot = writer.slot(of: report.topicPartition.topic)
+            else { continue }
+            task.reported[slot] += 1
+            if !report.isDelivered {
+                logger.error("delivery to \(report.topicPartition) failed: \(report.error!); partition \(p) restarts from its last checkpoint")
+                task.failed = true
+                failed.insert(p)
+            } else if slot < writer.stateSlot {
+                task.ends[slot] = report.offset + 1
+                for index in task.checkpoints.indices where task.checkpoints[index].outputTargets[slot] == task.reported[slot] {
+                    task.checkpoints[index].capturedEnds[slot] = task.ends[slot]
+                }
+            }
+            writer.tasks[p] = task
+        }
+        writer.reports.removeAll(keepingCapacity: true)
+        if !failed.isEmpty { state.withLock { $0.failed.formUnion(failed) } }
+    }
+
+    /// A checkpoint became durable, or cannot (its task failed or was replaced).
+    private func resolve(_ pending: PendingCheckpoint, partition: Int32, durable: Bool, _ writer: WriterThreadState) {
+        let ticket = pending.ticket
+        guard let open = writer.ticketsOpen[ticket] else { return }
+        if durable { state.withLock { $0.durable[ticket, default: [:]][partition] = pending.checkpoint } }
+        if open <= 1 {
+            writer.ticketsOpen[ticket] = nil
+            markFinished(ticket)
+        } else {
+            writer.ticketsOpen[ticket] = open - 1
+        }
+    }
+
+    private func markFinished(_ ticket: Ticket) {
+        _ = state.withLock { $0.finished.insert(ticket) }
+        progressed.signal()
+    }
+
+    private func send(_ message: OutgoingMessage, _ writer: WriterThreadState) -> Bool {
+        do {
+            try writer.producer.send(message, waitingForRoom: &writer.reports)
+            return true
+        } catch {
+            finish(fatal: PipelineError(error))
+            return false
+        }
+    }
+
+    /// Waits until everything given to the producer is acknowledged or failed, checkpoints
+    /// included; the cluster may be away for a while, so this waits as long as it takes.
+    private func flush(_ writer: WriterThreadState) -> Bool {
+        while true {
+            do {
+                writer.reports += try writer.producer.flush(timeoutMilliseconds: 1_000)
+            } catch {
+                writer.producer.poll(timeoutMilliseconds: 0, into: &writer.reports)
+                logger.warning("the cluster did not acknowledge every message yet (\(error)); waiting")
+            }
+            guard advance(writer) else { return false }
+            if writer.producer.queuedMessageCount == 0, !writer.hasPendingCheckpoints { return true }
         }
     }
 

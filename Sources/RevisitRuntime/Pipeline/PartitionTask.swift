@@ -7,8 +7,8 @@ import RevisitKafka
 ///
 /// After a restore it re-reads the input from the checkpoint's rebuffer offset: messages
 /// before the checkpoint's input offset only refill the reorder buffer, later ones are
-/// processed, and an output whose identity the restore found already written is not written
-/// again. Its outputs collect in an outbox the runner hands to the ``OutputWriter``. At each
+/// processed. Its outputs collect in an outbox the runner hands to the ``OutputWriter``, which
+/// skips those the restore found already written. At each
 /// checkpoint it gives the records of the users that changed (or a full snapshot) and a
 /// ``Checkpoint`` to write; the runner tells it when they are durable.
 ///
@@ -30,8 +30,6 @@ final class PartitionTask {
     private var firstMessageBelow: Int64?
     /// Set when messages from before the start arrived: the runner seeks to ``startOffset`` again.
     var needsSeek = false
-    /// Identities of outputs already written after the restored checkpoint.
-    private var writtenIDs: Set<UInt64>
     /// Outputs not yet handed to the writer, in emission order.
     private(set) var outbox: [OutputRecord] = []
     private(set) var durable: Checkpoint
@@ -59,7 +57,6 @@ final class PartitionTask {
         self.partition = partition
         self.processor = restored.processor
         self.epoch = restored.epoch
-        self.writtenIDs = restored.writtenIDs
         self.restore = restored.statistics
         let checkpoint = restored.checkpoint
         self.startOffset = checkpoint?.rebufferOffset ?? 0
@@ -86,7 +83,7 @@ final class PartitionTask {
 
     /// Handles one message of the partition, writing what it caused.
     /// `now` is the time the batch was polled, `wallClock` the same in epoch ms.
-    func handle(_ message: ConsumedMessage, now: Date, wallClock: Int64) {
+    func handle(_ message: BorrowedMessage, now: Date, wallClock: Int64) {
         if let limit = firstMessageBelow {
             // The consumer fetches from the committed offset (the checkpoint's input offset),
             // and the committed-offset lookup that starts an assignment can land after the
@@ -107,13 +104,7 @@ final class PartitionTask {
         lastInputAt = now
         let source = SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset)
         if message.offset < replayEnd {
-            _ = message.value.withUnsafeBytes { value in
-                if let key = message.key {
-                    key.withUnsafeBytes { processor.rebuffer(value: value, key: $0, source: source) }
-                } else {
-                    processor.rebuffer(value: value, key: nil, source: source)
-                }
-            }
+            _ = processor.rebuffer(value: message.value, key: message.key, source: source)
             statistics.rebuffered += 1
             return
         }
@@ -131,18 +122,11 @@ final class PartitionTask {
     }
 
     private func collectOutputs() {
-        processor.drainOutputs { record in
-            if !writtenIDs.isEmpty, writtenIDs.remove(record.identity) != nil {
-                statistics.outputsAlreadyWritten += 1
-                return
-            }
-            outbox.append(record)
-        }
+        processor.drainOutputs { outbox.append($0) }
     }
 
     /// The outputs collected since the last call, for the writer.
     func takeOutbox() -> [OutputRecord] {
-        statistics.outputsWritten += outbox.count
         defer { outbox = [] }
         return outbox
     }
@@ -239,9 +223,6 @@ public struct TaskStatistics: Sendable, Equatable {
     public var rebuffered = 0
     /// Messages the restore needed that retention had deleted from the input.
     public var skippedByRetention: Int64 = 0
-    public var outputsWritten = 0
-    /// Outputs a former owner had already written (not written again).
-    public var outputsAlreadyWritten = 0
     public var checkpoints = 0
     public var snapshots = 0
 }

@@ -9,6 +9,10 @@ public struct PipelineRunSummary: Sendable {
     public var restores: [RestoreStatistics] = []
     /// What the tasks did, summed over every partition held.
     public var totals = TaskStatistics()
+    /// Output records written.
+    public var outputsWritten = 0
+    /// Output records a former owner had already written after its checkpoint (not written again).
+    public var outputsAlreadyWritten = 0
     public var checkpoints = 0
     /// Tasks restarted from their last checkpoint after a failed delivery.
     public var resets = 0
@@ -27,8 +31,6 @@ public struct PipelineRunSummary: Sendable {
         totals.messages += task.messages
         totals.rebuffered += task.rebuffered
         totals.skippedByRetention += task.skippedByRetention
-        totals.outputsWritten += task.outputsWritten
-        totals.outputsAlreadyWritten += task.outputsAlreadyWritten
         totals.checkpoints += task.checkpoints
         totals.snapshots += task.snapshots
     }
@@ -49,8 +51,8 @@ public struct PipelineRunSummary: Sendable {
                 + "\"dead_letters\":\(c.deadLettersTotal),\"buffered\":\(held.buffered)}"
         }.joined(separator: ",")
         func time(_ date: Date?) -> String { date.map { String(format: "%.6f", $0.timeIntervalSince1970) } ?? "null" }
-        return "{\"messages\":\(totals.messages),\"rebuffered\":\(totals.rebuffered),\"outputs_written\":\(totals.outputsWritten),"
-            + "\"outputs_already_written\":\(totals.outputsAlreadyWritten),\"checkpoints\":\(checkpoints),"
+        return "{\"messages\":\(totals.messages),\"rebuffered\":\(totals.rebuffered),\"outputs_written\":\(outputsWritten),"
+            + "\"outputs_already_written\":\(outputsAlreadyWritten),\"checkpoints\":\(checkpoints),"
             + "\"snapshots\":\(totals.snapshots),\"partitions_assigned\":\(partitionsAssigned),"
             + "\"partitions_released\":\(partitionsReleased),\"resets\":\(resets),\"backpressure_pauses\":\(backpressurePauses),"
             + "\"restored_users\":\(restoredUsers),\"restore_seconds\":\(String(format: "%.6f", restoreSeconds)),"

@@ -85,7 +85,7 @@ public final class PipelineRunner {
                 if !rereading || Date().timeIntervalSince(requested) > 5 { break }
             }
             do {
-                try consumer.poll(into: &batch, maxMessages: 2_000, timeoutMilliseconds: 100)
+                try consumer.pollBorrowing(into: &batch, maxMessages: 2_000, timeoutMilliseconds: 100)
             } catch {
                 throw PipelineError(error)
             }
@@ -93,9 +93,13 @@ public final class PipelineRunner {
             for event in batch.rebalances { try handle(event) }
             let now = Date()
             let wallClock = Int64(now.timeIntervalSince1970 * 1000)
-            for message in batch.messages {
-                guard message.topic == input, let task = tasks[message.partition] else { continue }
+            var received = 0
+            consumer.forEachBorrowedMessage { message in
+                guard message.topic == input, let task = tasks[message.partition] else { return }
                 task.handle(message, now: now, wallClock: wallClock)
+                received += 1
+            }
+            if received > 0 {
                 if summary.firstMessageAt == nil { summary.firstMessageAt = now }
                 summary.lastMessageAt = now
             }
@@ -111,7 +115,7 @@ public final class PipelineRunner {
             }
             try resetFailedTasks()
             updateReadyFile()
-            if configuration.exitWhenCaughtUp, batch.messages.isEmpty, isCaughtUp(now: now) {
+            if configuration.exitWhenCaughtUp, received == 0, isCaughtUp(now: now) {
                 logger.info("every assigned partition is caught up; stopping")
                 stopping = true
             }
@@ -171,7 +175,7 @@ public final class PipelineRunner {
         for p in partitions {
             let task = PartitionTask(partition: p, restored: restored[p]!, now: now)
             tasks[p] = task
-            writer.startTask(partition: p, outputEnds: restored[p]!.outputHighs)
+            writer.startTask(partition: p, outputEnds: restored[p]!.outputHighs, written: restored[p]!.writtenIDs)
             positions.append(TopicPartitionOffset(TopicPartition(input, p), offset: task.startOffset))
             let r = task.restore
             let rate = r.seconds > 0 ? Int(Double(r.users) / r.seconds) : r.users
@@ -446,6 +450,7 @@ public final class PipelineRunner {
             throw PipelineError(error)
         }
         writer.stop(timeout: max(1, deadline.timeIntervalSinceNow))
+        (summary.outputsWritten, summary.outputsAlreadyWritten) = writer.outputCounts
         for (p, task) in tasks { summary.heldAtStop[p] = (task.processor.counters, task.processor.bufferedEvents) }
         for p in tasks.keys.sorted() { retire(p) }
     }

@@ -3,12 +3,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import RevisitCore
 
 /// An output file written through a large buffer.
 final class BufferedFileWriter {
     let path: String
     private let file: UnsafeMutablePointer<FILE>
-    private(set) var buffer: [UInt8] = []
+    private var buffer = JSONBuffer(capacity: 1 << 21)
     private(set) var records = 0
 
     init(path: String) throws(ReplayError) {
@@ -17,24 +18,23 @@ final class BufferedFileWriter {
         }
         self.path = path
         self.file = file
-        buffer.reserveCapacity(1 << 20)
     }
 
     deinit { fclose(file) }
 
     /// Appends one record line through `encode`.
-    func writeLine(_ encode: (inout [UInt8]) -> Void) throws(ReplayError) {
+    func writeLine(_ encode: (inout JSONBuffer) -> Void) throws(ReplayError) {
         encode(&buffer)
-        buffer.append(0x0A)
+        buffer.byte(0x0A)
         records += 1
         if buffer.count >= 1 << 20 { try flush() }
     }
 
     func flush() throws(ReplayError) {
-        guard !buffer.isEmpty else { return }
-        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress!, 1, $0.count, file) }
+        guard buffer.count > 0 else { return }
+        let written = buffer.withBytes { fwrite($0.baseAddress!, 1, $0.count, file) }
         guard written == buffer.count else { throw .writeFailed(path: path, reason: String(cString: strerror(errno))) }
-        buffer.removeAll(keepingCapacity: true)
+        buffer.removeAll()
     }
 
     func close() throws(ReplayError) {

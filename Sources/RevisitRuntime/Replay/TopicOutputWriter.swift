@@ -11,6 +11,9 @@ final class TopicOutputWriter {
     private let producer: KafkaProducer
     private let encoder: OutputMessageEncoder
     private var reports: [DeliveryReport] = []
+    private var buffer = JSONBuffer()
+    /// A replay writes to fresh topics: nothing there to skip.
+    private var nothingWritten = WrittenOutputs()
     private(set) var profiles = 0
     private(set) var sessions = 0
     private(set) var alerts = 0
@@ -32,7 +35,9 @@ final class TopicOutputWriter {
         processor.drainOutputs { record in
             guard failure == nil else { return }
             do throws(KafkaError) {
-                try producer.send(encoder.message(for: record, partition: partition), waitingForRoom: &reports)
+                _ = try encoder.send(
+                    record, partition: partition, through: producer, buffer: &buffer, skipping: &nothingWritten,
+                    reports: &reports)
             } catch {
                 failure = error
                 return

@@ -19,8 +19,8 @@ struct TaskRestorer {
         var checkpoint: Checkpoint?
         /// The epoch of the new owner: above every epoch in the state topic.
         var epoch: UInt64
-        /// Identities of the outputs written after the checkpoint.
-        var writtenIDs: Set<UInt64>
+        /// The outputs written after the checkpoint.
+        var writtenIDs: WrittenOutputs
         /// Where the scan of each output partition started: the checkpoint's end offsets (or the
         /// log start), which the new owner's first checkpoint repeats.
         var outputScanStarts: [String: Int64]
@@ -69,7 +69,7 @@ struct TaskRestorer {
                     .corruptState, "cannot restore the state: \(error)", topic: stateTopic, partition: p)
             }
             var restored = Restored(
-                processor: processor, checkpoint: log.lastCheckpoint, epoch: log.maxEpoch + 1, writtenIDs: [],
+                processor: processor, checkpoint: log.lastCheckpoint, epoch: log.maxEpoch + 1, writtenIDs: WrittenOutputs(),
                 outputScanStarts: [:], outputHighs: [:], inputLowOffset: 0,
                 statistics: RestoreStatistics(
                     users: processor.userCount, records: log.records, bytes: bytes[p] ?? 0, seconds: stateSeconds,
@@ -86,9 +86,7 @@ struct TaskRestorer {
         for p in partitions { scanStarts[TopicPartition(inputTopic, p)] = .some(Int64.max) }
         let outputBounds = try PartitionRangeReader(kafka: kafka, clientID: kafka.clientID + "-restore-outputs")
             .read(scanStarts) { message throws(PipelineError) in
-                if let id = OutputMessageEncoder.identity(of: message.headers) {
-                    results[message.partition]!.writtenIDs.insert(id)
-                }
+                results[message.partition]!.writtenIDs.insert(WrittenOutputs.identity(of: message))
             }
         let seconds = Date().timeIntervalSince(started)
         for p in partitions {

@@ -108,8 +108,8 @@ struct TailCommand: ParsableCommand {
     }
 
     private static func quoted(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        JSONText.appendString(text, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        var out = JSONBuffer()
+        out.string(text)
+        return out.text
     }
 }

@@ -72,7 +72,7 @@ struct RunCommand: AsyncParsableCommand {
             throw CommandFailure("revisit run: \(error)")
         }
         if let summary = result.withLock({ $0 }) {
-            logger.info("stopped: \(summary.totals.messages) messages, \(summary.totals.outputsWritten) outputs written, \(summary.checkpoints) checkpoints")
+            logger.info("stopped: \(summary.totals.messages) messages, \(summary.outputsWritten) outputs written, \(summary.checkpoints) checkpoints")
             print(summary.json)
         }
     }

@@ -1,0 +1,301 @@
+/// A growable byte buffer that JSON is written into with one fixed formatting, so that equal
+/// records always give equal bytes (SPEC 6, 8: byte-identical replays).
+///
+/// Outputs are encoded at the rate events arrive, so the buffer writes through a raw pointer
+/// (one capacity check per value, not per byte) and is meant to be reused: ``removeAll()``
+/// keeps the memory for the next record. Not copyable: it owns its memory.
+public struct JSONBuffer: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// The bytes written so far.
+    public private(set) var count = 0
+    /// The last day written by ``date(_:)`` or ``timestamp(_:)`` and its `YYYY-MM-DD`: a
+    /// profile's instants mostly share a day, and the civil date is the costly part.
+    private var cachedDay: Int64 = .min
+    private var cachedDate: (UInt64, UInt16) = (0, 0)
+
+    public init(capacity: Int = 1024) {
+        self.capacity = max(capacity, 64)
+        self.base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// Forgets the bytes written, keeping the memory.
+    public mutating func removeAll() { count = 0 }
+
+    /// Calls `body` with the bytes written so far (valid only inside `body`).
+    public func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    /// A copy of the bytes written so far.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// The bytes written so far as text.
+    public var text: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
+
+    // MARK: - Raw bytes
+
+    /// Makes room for `extra` more bytes.
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra > capacity { grow(count + extra) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.update(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+    }
+
+    @inline(__always)
+    public mutating func byte(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    /// Plain bytes, as they are (ASCII constants, or JSON already formatted).
+    @inline(__always)
+    public mutating func raw(_ text: StaticString) {
+        raw(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    public mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (base + count).update(from: source.assumingMemoryBound(to: UInt8.self), count: bytes.count)
+        count += bytes.count
+    }
+
+    /// `"name":`, after a comma unless `first` (names are plain ASCII).
+    @inline(__always)
+    public mutating func key(_ name: StaticString, first: Bool = false) {
+        reserve(name.utf8CodeUnitCount + 4)
+        if !first { base[count] = 0x2C; count += 1 }
+        base[count] = 0x22
+        (base + count + 1).update(from: name.utf8Start, count: name.utf8CodeUnitCount)
+        count += name.utf8CodeUnitCount + 1
+        base[count] = 0x22
+        base[count + 1] = 0x3A
+        count += 2
+    }
+
+    // MARK: - Strings
+
+    /// A JSON string. Invalid UTF-8 is replaced by U+FFFD (only dead-letter values can
+    /// contain it).
+    public mutating func string(_ s: String) {
+        var copy = s
+        copy.withUTF8 { string(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func string(bytes: UnsafeRawBufferPointer) {
+        // Six bytes per input byte is the most an escape (\u00XX) takes.
+        reserve(bytes.count * 6 + 2)
+        base[count] = 0x22
+        var out = count + 1
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b >= 0x20 && b < 0x80 {
+                if b == 0x22 || b == 0x5C { base[out] = 0x5C; out += 1 }
+                base[out] = b
+                out += 1
+                i += 1
+            } else if b < 0x20 {
+                base[out] = 0x5C
+                switch b {
+                case 0x0A: base[out + 1] = 0x6E; out += 2
+                case 0x0D: base[out + 1] = 0x72; out += 2
+                case 0x09: base[out + 1] = 0x74; out += 2
+                default:
+                    base[out + 1] = 0x75
+                    base[out + 2] = 0x30
+                    base[out + 3] = 0x30
+                    base[out + 4] = Self.hexDigit(b >> 4)
+                    base[out + 5] = Self.hexDigit(b & 15)
+                    out += 6
+                }
+                i += 1
+            } else {
+                let length = Self.validSequenceLength(bytes, at: i)
+                if length == 0 {
+                    base[out] = 0xEF
+                    base[out + 1] = 0xBF
+                    base[out + 2] = 0xBD
+                    out += 3
+                    i += 1
+                } else {
+                    for k in 0..<length { base[out + k] = bytes[i + k] }
+                    out += length
+                    i += length
+                }
+            }
+        }
+        base[out] = 0x22
+        count = out + 1
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
+    /// The length of the valid UTF-8 sequence starting at `i`, or 0.
+    private static func validSequenceLength(_ bytes: UnsafeRawBufferPointer, at i: Int) -> Int {
+        let b0 = bytes[i]
+        var length = 0
+        var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
+        switch b0 {
+        case 0xC2...0xDF: length = 2
+        case 0xE0: length = 3; lower = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: length = 3
+        case 0xED: length = 3; upper = 0x9F
+        case 0xF0: length = 4; lower = 0x90
+        case 0xF1...0xF3: length = 4
+        case 0xF4: length = 4; upper = 0x8F
+        default: return 0
+        }
+        guard i + length <= bytes.count else { return 0 }
+        guard bytes[i + 1] >= lower && bytes[i + 1] <= upper else { return 0 }
+        for k in 2..<max(2, length) where k < length {
+            guard bytes[i + k] >= 0x80 && bytes[i + k] <= 0xBF else { return 0 }
+        }
+        return length
+    }
+
+    // MARK: - Numbers
+
+    public mutating func integer<T: BinaryInteger>(_ value: T) {
+        integer(Int64(value))
+    }
+
+    public mutating func integer(_ value: Int64) {
+        reserve(20)
+        if value < 0 {
+            base[count] = 0x2D
+            count += 1
+        }
+        unsignedDigits(value.magnitude)
+    }
+
+    /// The decimal digits of `v`, written last first into their final place.
+    @inline(__always)
+    private mutating func unsignedDigits(_ v: UInt64) {
+        var width = 1
+        var rest = v
+        while rest >= 10 { rest /= 10; width += 1 }
+        reserve(width)
+        var i = count + width - 1
+        rest = v
+        repeat {
+            base[i] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
+            rest /= 10
+            i -= 1
+        } while rest > 0
+        count += width
+    }
+
+    /// A decimal rounded to `places` digits after the point, trailing zeros removed
+    /// (`0.25`, `3`, `0.123457`). Non-finite values are written as `null`.
+    public mutating func decimal(_ x: Double, places: Int = 6) {
+        guard x.isFinite else { raw("null"); return }
+        var scale: Int64 = 1
+        for _ in 0..<places { scale *= 10 }
+        let scaled = (x * Double(scale)).rounded()
+        guard abs(scaled) < 9.0e15 else {
+            var text = x.description
+            text.withUTF8 { raw(UnsafeRawBufferPointer($0)) }
+            return
+        }
+        var units = Int64(scaled)
+        if units < 0 { byte(0x2D); units = -units }
+        unsignedDigits(UInt64(units / scale))
+        var fraction = units % scale
+        guard fraction != 0 else { return }
+        var width = places
+        while fraction % 10 == 0 { fraction /= 10; width -= 1 }
+        reserve(width + 1)
+        base[count] = 0x2E
+        var i = count + width
+        for _ in 0..<width {
+            base[i] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
+            fraction /= 10
+            i -= 1
+        }
+        count += width + 1
+    }
+
+    // MARK: - Dates and times
+
+    /// `YYYY-MM-DD` of a day number, quoted.
+    public mutating func date(_ day: Int64) {
+        reserve(12)
+        base[count] = 0x22
+        putDate(day, at: count + 1)
+        base[count + 11] = 0x22
+        count += 12
+    }
+
+    /// RFC 3339 UTC with milliseconds, quoted: `"2024-03-10T07:30:00.000Z"`.
+    public mutating func timestamp(_ t: Int64) {
+        let day = CivilDate.floorDivide(t, CivilDate.millisecondsPerDay)
+        let ms = Int(t - day * CivilDate.millisecondsPerDay)
+        reserve(26)
+        let b = base + count
+        b[0] = 0x22
+        putDate(day, at: count + 1)
+        b[11] = 0x54
+        Self.put2(ms / 3_600_000, b + 12)
+        b[14] = 0x3A
+        Self.put2(ms / 60_000 % 60, b + 15)
+        b[17] = 0x3A
+        Self.put2(ms / 1000 % 60, b + 18)
+        b[20] = 0x2E
+        let millis = ms % 1000
+        b[21] = UInt8(truncatingIfNeeded: millis / 100) &+ 0x30
+        Self.put2(millis % 100, b + 22)
+        b[24] = 0x5A
+        b[25] = 0x22
+        count += 26
+    }
+
+    /// `YYYY-MM-DD` into the 10 bytes at `offset` (already reserved); years outside
+    /// 0...9999 keep their last four digits, as the fixed width demands (event times are
+    /// checked to be after 2000).
+    @inline(__always)
+    private mutating func putDate(_ day: Int64, at offset: Int) {
+        if day != cachedDay {
+            let (y, m, d) = CivilDate.civil(day)
+            let year = ((y % 10_000) + 10_000) % 10_000
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { b in
+                let p = b.baseAddress!
+                Self.put2(year / 100, p)
+                Self.put2(year % 100, p + 2)
+                p[4] = 0x2D
+                Self.put2(m, p + 5)
+                p[7] = 0x2D
+                Self.put2(d, p + 8)
+                let raw = UnsafeRawPointer(p)
+                cachedDate = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+            }
+            cachedDay = day
+        }
+        let target = UnsafeMutableRawPointer(base + offset)
+        target.storeBytes(of: cachedDate.0, as: UInt64.self)
+        target.storeBytes(of: cachedDate.1, toByteOffset: 8, as: UInt16.self)
+    }
+
+    /// Two decimal digits of `v` (0...99).
+    @inline(__always)
+    private static func put2(_ v: Int, _ b: UnsafeMutablePointer<UInt8>) {
+        b[0] = UInt8(truncatingIfNeeded: v / 10) &+ 0x30
+        b[1] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+    }
+}
