@@ -216,6 +216,9 @@ public struct PartitionProcessor: Sendable {
         operators.outputs.removeAll(keepingCapacity: true)
     }
 
+    /// Outputs emitted and not yet taken.
+    public var pendingOutputCount: Int { deadLetters.count + operators.outputs.count }
+
     /// Drops pending outputs without copying them (benchmarks).
     public mutating func discardOutputs() -> Int {
         let n = deadLetters.count + operators.outputs.count

@@ -180,7 +180,7 @@ final class OutputWriter: Sendable {
     /// ``TopicNames/outputs`` order, then the state topic. Delivery reports of one partition
     /// arrive in the order its messages were sent (the producer is idempotent), so counting
     /// them tells which report is the last one before a checkpoint.
-    private struct TaskWrites {
+    private final class TaskWrites {
         /// Messages with a smaller id were sent for an earlier owner of the partition in this
         /// process; their reports are ignored.
         var firstMessageID: UInt64
@@ -194,6 +194,14 @@ final class OutputWriter: Sendable {
         var failed = false
         /// Checkpoints handed over and not yet durable, oldest first.
         var checkpoints = Deque<PendingCheckpoint>()
+
+        init(firstMessageID: UInt64, slots: Int, ends: [Int64], written: WrittenOutputs) {
+            self.firstMessageID = firstMessageID
+            self.sent = Array(repeating: 0, count: slots)
+            self.reported = Array(repeating: 0, count: slots)
+            self.ends = ends
+            self.written = written
+        }
     }
 
     private struct PendingCheckpoint {
@@ -228,9 +236,16 @@ final class OutputWriter: Sendable {
 
         func newTask(outputEnds: [String: Int64], written: WrittenOutputs = WrittenOutputs()) -> TaskWrites {
             TaskWrites(
-                firstMessageID: producer.upcomingMessageID, sent: Array(repeating: 0, count: slotTopics.count),
-                reported: Array(repeating: 0, count: slotTopics.count),
+                firstMessageID: producer.upcomingMessageID, slots: slotTopics.count,
                 ends: slotTopics.dropLast().map { outputEnds[$0] ?? -1 }, written: written)
+        }
+
+        /// The writes of the task of `partition`, created when it has none yet.
+        func task(_ partition: Int32) -> TaskWrites {
+            if let task = tasks[partition] { return task }
+            let task = newTask(outputEnds: [:])
+            tasks[partition] = task
+            return task
         }
 
         func slot(of topic: String) -> Int? { slotTopics.firstIndex(of: topic) }
@@ -264,7 +279,7 @@ final class OutputWriter: Sendable {
             for work in batch {
                 switch work {
                 case .records(let partition, let records):
-                    var task = writer.tasks[partition] ?? writer.newTask(outputEnds: [:])
+                    let task = writer.task(partition)
                     var skipped = 0
                     do {
                         for record in records {
@@ -280,7 +295,6 @@ final class OutputWriter: Sendable {
                         finish(fatal: PipelineError(error))
                         return
                     }
-                    writer.tasks[partition] = task
                     state.withLock { state in
                         state.pendingRecords -= records.count
                         state.outputsWritten += records.count - skipped
@@ -318,7 +332,7 @@ final class OutputWriter: Sendable {
     /// it are acknowledged; false when the writer had to stop.
     private func enqueue(_ request: CheckpointRequest, ticket: Ticket, _ writer: WriterThreadState) -> Bool {
         let p = request.partition
-        var task = writer.tasks[p] ?? writer.newTask(outputEnds: [:])
+        let task = writer.task(p)
         var pending = PendingCheckpoint(
             ticket: ticket, checkpoint: request.checkpoint, fillsOutputEnds: request.fillsOutputEnds,
             outputTargets: Array(task.sent.dropLast()), capturedEnds: [], recordTarget: nil)
@@ -335,7 +349,6 @@ final class OutputWriter: Sendable {
         }
         task.sent[writer.stateSlot] += request.records.count
         task.checkpoints.append(pending)
-        writer.tasks[p] = task
         return true
     }
 
@@ -345,8 +358,7 @@ final class OutputWriter: Sendable {
     private func advance(_ writer: WriterThreadState) -> Bool {
         takeReports(writer)
         for p in writer.tasks.keys {
-            guard var task = writer.tasks[p], !task.checkpoints.isEmpty else { continue }
-            defer { writer.tasks[p] = task }
+            guard let task = writer.tasks[p], !task.checkpoints.isEmpty else { continue }
             for index in task.checkpoints.indices where !task.failed && task.checkpoints[index].recordTarget == nil {
                 let pending = task.checkpoints[index]
                 guard !pending.capturedEnds.contains(where: { $0 == nil }) else { break }
@@ -379,7 +391,7 @@ final class OutputWriter: Sendable {
         var failed: Set<Int32> = []
         for report in writer.reports {
             let p = report.topicPartition.partition
-            guard var task = writer.tasks[p], report.messageID >= task.firstMessageID,
+            guard let task = writer.tasks[p], report.messageID >= task.firstMessageID,
                   let slot = writer.slot(of: report.topicPartition.topic)
             else { continue }
             task.reported[slot] += 1
@@ -393,7 +405,6 @@ final class OutputWriter: Sendable {
                     task.checkpoints[index].capturedEnds[slot] = task.ends[slot]
                 }
             }
-            writer.tasks[p] = task
         }
         writer.reports.removeAll(keepingCapacity: true)
         if !failed.isEmpty { state.withLock { $0.failed.formUnion(failed) } }

@@ -7,8 +7,8 @@ import RevisitKafka
 ///
 /// After a restore it re-reads the input from the checkpoint's rebuffer offset: messages
 /// before the checkpoint's input offset only refill the reorder buffer, later ones are
-/// processed. Its outputs collect in an outbox the runner hands to the ``OutputWriter``, which
-/// skips those the restore found already written. At each
+/// processed. Its outputs wait in the processor until the runner hands them to the
+/// ``OutputWriter``, which skips those the restore found already written. At each
 /// checkpoint it gives the records of the users that changed (or a full snapshot) and a
 /// ``Checkpoint`` to write; the runner tells it when they are durable.
 ///
@@ -30,8 +30,6 @@ final class PartitionTask {
     private var firstMessageBelow: Int64?
     /// Set when messages from before the start arrived: the runner seeks to ``startOffset`` again.
     var needsSeek = false
-    /// Outputs not yet handed to the writer, in emission order.
-    private(set) var outbox: [OutputRecord] = []
     private(set) var durable: Checkpoint
     /// The checkpoint handed to the writer and not yet durable; the first one re-states the
     /// restored checkpoint under the new epoch.
@@ -111,25 +109,20 @@ final class PartitionTask {
         processor.wallClock = wallClock
         processor.process(value: message.value, key: message.key, source: source)
         statistics.messages += 1
-        collectOutputs()
     }
 
     /// `idle_advance` (SPEC 2.1): a silent partition's watermark follows the wall clock.
     func advanceWatermark(to instant: Int64) {
         guard isCaughtUpWithCheckpoint, instant > processor.watermark else { return }
         processor.advanceWatermark(to: instant)
-        collectOutputs()
     }
 
-    private func collectOutputs() {
-        processor.drainOutputs { outbox.append($0) }
-    }
+    /// Whether the processor emitted outputs since the last ``takeOutputs()``.
+    var hasOutputs: Bool { processor.pendingOutputCount > 0 }
 
-    /// The outputs collected since the last call, for the writer.
-    func takeOutbox() -> [OutputRecord] {
-        defer { outbox = [] }
-        return outbox
-    }
+    /// The outputs emitted since the last call, for the writer: taken in one piece per poll
+    /// rather than copied out per message.
+    func takeOutputs() -> [OutputRecord] { processor.takeOutputs() }
 
     // MARK: - Checkpoints
 

@@ -230,8 +230,8 @@ public final class PipelineRunner {
 
     /// Hands every task's collected outputs to the writer.
     private func handOutputsOver() {
-        for task in tasks.values where !task.outbox.isEmpty {
-            writer.write(task.takeOutbox(), partition: task.partition)
+        for task in tasks.values where task.hasOutputs {
+            writer.write(task.takeOutputs(), partition: task.partition)
         }
     }
 

@@ -508,11 +508,12 @@ struct PipelineBenchmark: ParsableCommand {
 
     /// `profiles 1,234 + sessions ...`: the records in each output topic of `application`.
     private func outputBreakdown(_ application: String, partitions: Int, bootstrap: String) throws -> String {
-        let names = ["profiles", "sessions", "alerts", "metrics", "dlq"]
+        // The state topic too: its records are produced alongside the outputs.
+        let names = ["profiles", "sessions", "alerts", "metrics", "dlq", "state"]
         let counts = try Self.topicCounts(names.map { "\(application).\($0)" }, partitions: partitions, bootstrap: bootstrap)
         return zip(names, counts).map { name, count in
             // Counts stay right when the mock drops old records: they are high watermarks.
-            "\(name) \(grouped(count.records))" + (count.trimmedPartitions > 0 ? " (the mock dropped the oldest of \(count.trimmedPartitions) partitions)" : "")
+            "\(name == "state" ? "and state records" : name) \(grouped(count.records))" + (count.trimmedPartitions > 0 ? " (the mock dropped the oldest of \(count.trimmedPartitions) partitions)" : "")
         }.joined(separator: ", ")
     }
 
