@@ -79,6 +79,40 @@ import Testing
         #expect(log.committed == ["a": [7], "b": [2], "c": [3]])
     }
 
+    @Test func chunksOfChangesCountOnceACheckpointFollowsAndAreListedUntilTombstoned() throws {
+        let snapshot = SnapshotReference(id: 1, chunks: 1)
+        let log = try Self.replay([
+            .changes(sequence: 0, users: [("a", [1]), ("b", [2])], epoch: 1),
+            Self.checkpoint(epoch: 1, input: 10),
+            .changes(sequence: 1, users: [("a", [3]), ("b", nil)], epoch: 1),
+            Self.checkpoint(epoch: 1, input: 20),
+            .snapshotChunk(snapshotID: 1, index: 0, users: [("a", [3])], epoch: 1),
+            Self.checkpoint(epoch: 1, input: 25, snapshot: snapshot, completes: true),
+            // The snapshot covers the first two chunks; the first is tombstoned already.
+            .retiredChanges(key: StateRecord.changesKey(epoch: 1, sequence: 0)),
+            .changes(sequence: 2, users: [("c", [4])], epoch: 1),
+            Self.checkpoint(epoch: 1, input: 30, snapshot: snapshot),
+            // Written, but the owner died before its checkpoint.
+            .changes(sequence: 3, users: [("a", [9]), ("d", [9])], epoch: 1),
+        ])
+        #expect(log.committed == ["a": [3], "c": [4]])
+        #expect(log.uncommitted == ["a", "d"])
+        #expect(Array(log.coveredChangeKeys) == ["d:1:1"])
+        #expect(Array(log.changeKeysSinceSnapshot) == ["d:1:2", "d:1:3"])
+    }
+
+    @Test func formatOneRecordsStillRead() throws {
+        // A format-1 user record: magic, version 1, kind U, epoch 1, then the user record.
+        let message = ConsumedMessage(
+            topicPartition: Self.partition, offset: 0, timestamp: nil, key: Array("u:a".utf8),
+            value: Array("RS".utf8) + [1, 0x55, 1, 7, 7])
+        #expect(try StateRecord.decode(message) == .user(userID: "a", record: [7, 7], epoch: 1))
+        let newer = ConsumedMessage(
+            topicPartition: Self.partition, offset: 0, timestamp: nil, key: Array("u:a".utf8),
+            value: Array("RS".utf8) + [3, 0x55, 1, 7])
+        #expect(throws: PipelineError.self) { try StateRecord.decode(newer) }
+    }
+
     @Test func anIncompleteSnapshotIsCorruptState() {
         #expect {
             try Self.replay([

@@ -37,6 +37,11 @@ final class PartitionTask {
     private var pendingIsWritten = false
     private var snapshot: SnapshotReference?
     private var retiredSnapshot: SnapshotReference?
+    /// Keys of the chunks of changes written since the last snapshot, and of those a newer
+    /// snapshot covers, to tombstone with the next checkpoint.
+    private var changeKeysSinceSnapshot: [String]
+    private var retiredChangeKeys: [String]
+    private var nextChangesSequence: UInt64 = 0
     private var bytesSinceSnapshot = 0
     private var lastSnapshotBytes = 0
     private var lastSnapshotAt: Date
@@ -45,7 +50,8 @@ final class PartitionTask {
     private(set) var statistics = TaskStatistics()
     let restore: RestoreStatistics
 
-    /// State records are batched into chunks of about this size in a snapshot.
+    /// User records are batched into chunks of about this size, in a snapshot and in the
+    /// changes of a checkpoint.
     static let snapshotChunkBytes = 256 * 1024
     /// Changes since the last snapshot may grow to the last snapshot's size (at least this)
     /// before a new one is written, which bounds the state partition to a few times the state.
@@ -56,6 +62,8 @@ final class PartitionTask {
         self.processor = restored.processor
         self.epoch = restored.epoch
         self.restore = restored.statistics
+        self.changeKeysSinceSnapshot = restored.changeKeysSinceSnapshot
+        self.retiredChangeKeys = restored.coveredChangeKeys
         let checkpoint = restored.checkpoint
         self.startOffset = checkpoint?.rebufferOffset ?? 0
         self.nextOffset = startOffset
@@ -146,6 +154,8 @@ final class PartitionTask {
             records += (0..<retired.chunks).map { .retiredChunk(snapshotID: retired.id, index: $0) }
             retiredSnapshot = nil
         }
+        records += retiredChangeKeys.map { .retiredChanges(key: $0) }
+        retiredChangeKeys = []
         let snapshotDue = bytesSinceSnapshot >= max(lastSnapshotBytes, Self.minimumChangeBytesBeforeSnapshot)
             || (now.timeIntervalSince(lastSnapshotAt) >= snapshotInterval && bytesSinceSnapshot > 0)
         var completes = false
@@ -154,15 +164,13 @@ final class PartitionTask {
             records += chunks
             retiredSnapshot = snapshot
             snapshot = reference
+            // The snapshot covers every change written before it: tombstoned next time.
+            retiredChangeKeys = changeKeysSinceSnapshot
+            changeKeysSinceSnapshot = []
             completes = true
             lastSnapshotAt = now
         } else {
-            for change in changes {
-                let record: StateRecord = change.record.map { .user(userID: change.userID, record: $0, epoch: epoch) }
-                    ?? .erased(userID: change.userID, epoch: epoch)
-                bytesSinceSnapshot += change.userID.utf8.count + (change.record?.count ?? 0) + 8
-                records.append(record)
-            }
+            records += changeChunks(changes)
         }
         let checkpoint = Checkpoint(
             epoch: epoch, inputOffset: nextOffset, rebufferOffset: processor.bufferedOrigin ?? nextOffset,
@@ -180,6 +188,29 @@ final class PartitionTask {
         durable = checkpoint
         pending = nil
         pendingIsWritten = false
+    }
+
+    /// The changed users' records in chunks of about ``snapshotChunkBytes``.
+    private func changeChunks(_ changes: [UserStateChange]) -> [StateRecord] {
+        var records: [StateRecord] = []
+        var chunk: [(userID: String, record: [UInt8]?)] = []
+        var chunkBytes = 0
+        func closeChunk() {
+            records.append(.changes(sequence: nextChangesSequence, users: chunk, epoch: epoch))
+            changeKeysSinceSnapshot.append(StateRecord.changesKey(epoch: epoch, sequence: nextChangesSequence))
+            nextChangesSequence += 1
+            chunk.removeAll(keepingCapacity: true)
+            chunkBytes = 0
+        }
+        for change in changes {
+            chunk.append((change.userID, change.record))
+            let bytes = change.userID.utf8.count + (change.record?.count ?? 0) + 8
+            chunkBytes += bytes
+            bytesSinceSnapshot += bytes
+            if chunkBytes >= Self.snapshotChunkBytes { closeChunk() }
+        }
+        if !chunk.isEmpty { closeChunk() }
+        return records
     }
 
     /// Every user's record in chunks of about ``snapshotChunkBytes``, and the new snapshot.

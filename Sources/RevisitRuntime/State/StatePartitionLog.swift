@@ -1,3 +1,4 @@
+import Collections
 import RevisitCore
 import RevisitKafka
 
@@ -14,6 +15,8 @@ import RevisitKafka
 ///   than one already seen comes from a former owner still writing (a zombie) and is ignored.
 /// - The state must start at the beginning of the log or at a complete snapshot: if retention
 ///   deleted the base, the partition's state is lost and restoring refuses to guess.
+/// - Chunks of changes stay in the log until tombstoned; the log lists the ones left, so that
+///   the new owner tombstones them once a snapshot of its own covers them.
 struct StatePartitionLog {
     private let logStart: Int64
     private(set) var maxEpoch: UInt64 = 0
@@ -27,6 +30,10 @@ struct StatePartitionLog {
     private(set) var uncommitted: Set<String> = []
     /// Records ignored because a newer owner had already written.
     private(set) var zombieRecords = 0
+    /// Keys of the chunks of changes not tombstoned: those before the latest complete
+    /// snapshot (which covers them), and those after it.
+    private(set) var coveredChangeKeys: OrderedSet<String> = []
+    private(set) var changeKeysSinceSnapshot: OrderedSet<String> = []
     private(set) var records = 0
 
     /// `logStart` is the partition's first offset still in the log.
@@ -36,7 +43,19 @@ struct StatePartitionLog {
     }
 
     mutating func apply(_ record: StateRecord, offset: Int64, partition: TopicPartition) throws(PipelineError) {
-        if case .retiredChunk = record { return }
+        switch record {
+        case .retiredChunk:
+            return
+        case .retiredChanges(let key):
+            coveredChangeKeys.remove(key)
+            changeKeysSinceSnapshot.remove(key)
+            return
+        case .changes(let sequence, _, let epoch):
+            // Whoever wrote it, and whether it counts: it is in the log until tombstoned.
+            changeKeysSinceSnapshot.append(StateRecord.changesKey(epoch: epoch, sequence: sequence))
+        default:
+            break
+        }
         records += 1
         let epoch = record.epoch
         if sawRecord, epoch < maxEpoch {
@@ -53,13 +72,15 @@ struct StatePartitionLog {
             pending[user] = .some(value)
         case .erased(let user, _):
             pending[user] = .some(nil)
+        case .changes(_, let users, _):
+            for (user, value) in users { pending[user] = .some(value) }
         case .snapshotChunk(let id, let index, let users, _):
             if chunkSnapshot != id {
                 chunkSnapshot = id
                 chunks = [:]
             }
             chunks[index] = users
-        case .retiredChunk:
+        case .retiredChunk, .retiredChanges:
             break
         case .checkpoint(let checkpoint):
             if checkpoint.completesSnapshot, let snapshot = checkpoint.snapshot {
@@ -79,6 +100,8 @@ struct StatePartitionLog {
                 chunks = [:]
                 chunkSnapshot = nil
                 hasBase = true
+                coveredChangeKeys.formUnion(changeKeysSinceSnapshot)
+                changeKeysSinceSnapshot.removeAll()
             } else {
                 for (user, value) in pending { committed[user] = value }
                 pending = [:]

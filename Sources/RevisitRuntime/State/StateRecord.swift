@@ -5,35 +5,43 @@ import RevisitKafka
 ///
 /// | record | key | value |
 /// |---|---|---|
-/// | a user's state | `u:<user id>` | header, then the user record |
-/// | a user erased by `forget` | `u:<user id>` | none (a tombstone); the epoch in header `revisit.epoch` |
+/// | the users changed since the last checkpoint | `d:<epoch>:<sequence>` | header, then (user id, user record or erasure) entries |
 /// | a snapshot chunk | `s:<snapshot id>:<index>` | header, then (user id, user record) pairs |
 /// | a checkpoint | `c:<epoch>` | header, then the ``Checkpoint`` |
+/// | a user's state (format 1) | `u:<user id>` | header, then the user record |
+/// | a user erased by `forget` (format 1) | `u:<user id>` | none (a tombstone); the epoch in header `revisit.epoch` |
 ///
 /// A value starts with the magic `RS`, the record format version and the kind, then the
-/// writer's epoch. Keys are chosen for compaction on a real cluster: the latest state of each
-/// user, each snapshot's chunks (tombstoned once a newer snapshot is complete) and the last
-/// checkpoint of each epoch survive.
+/// writer's epoch. Keys are chosen for compaction on a real cluster: each snapshot's chunks
+/// and each chunk of changes are tombstoned once a newer snapshot is complete, and the last
+/// checkpoint of each epoch survives. Format 1 wrote one record per changed user; format 2
+/// writes them in chunks of changes, which costs a fraction of the messages.
 public enum StateRecord: Sendable, Equatable {
     case user(userID: String, record: [UInt8], epoch: UInt64)
     case erased(userID: String, epoch: UInt64)
     case snapshotChunk(snapshotID: UInt64, index: Int, users: [(userID: String, record: [UInt8])], epoch: UInt64)
+    /// Users changed since the last checkpoint: a record each, nil for a user erased.
+    case changes(sequence: UInt64, users: [(userID: String, record: [UInt8]?)], epoch: UInt64)
     case checkpoint(Checkpoint)
     /// The tombstone of a chunk of a snapshot a newer one replaced (only written: a restore
     /// skips chunk tombstones).
     case retiredChunk(snapshotID: UInt64, index: Int)
+    /// The tombstone of a chunk of changes a newer snapshot covers, by key.
+    case retiredChanges(key: String)
 
     static let magic: [UInt8] = Array("RS".utf8)
-    /// The record format this build writes; it reads this one only.
-    public static let formatVersion: UInt64 = 1
+    /// The record format this build writes.
+    public static let formatVersion: UInt64 = 2
+    /// The formats this build reads.
+    public static let readableVersions: ClosedRange<UInt64> = 1...2
     static let epochHeader = "revisit.epoch"
 
     /// The epoch of the owner that wrote the record.
     public var epoch: UInt64 {
         switch self {
-        case .user(_, _, let epoch), .erased(_, let epoch), .snapshotChunk(_, _, _, let epoch): epoch
+        case .user(_, _, let epoch), .erased(_, let epoch), .snapshotChunk(_, _, _, let epoch), .changes(_, _, let epoch): epoch
         case .checkpoint(let checkpoint): checkpoint.epoch
-        case .retiredChunk: 0
+        case .retiredChunk, .retiredChanges: 0
         }
     }
 
@@ -65,14 +73,34 @@ public enum StateRecord: Sendable, Equatable {
                 w.byteString(record)
             }
             return OutgoingMessage(topic: topic, partition: partition, key: Self.snapshotKey(id, index), value: w.bytes)
+        case .changes(let sequence, let users, let epoch):
+            var w = Self.header(kind: 0x44, epoch: epoch)
+            w.unsigned(users.count)
+            for (user, record) in users {
+                w.string(user)
+                if let record {
+                    w.raw([1])
+                    w.byteString(record)
+                } else {
+                    w.raw([0])
+                }
+            }
+            return OutgoingMessage(
+                topic: topic, partition: partition, key: Array(Self.changesKey(epoch: epoch, sequence: sequence).utf8),
+                value: w.bytes)
         case .checkpoint(let checkpoint):
             var w = Self.header(kind: 0x43, epoch: checkpoint.epoch)
             checkpoint.encode(into: &w)
             return OutgoingMessage(topic: topic, partition: partition, key: Array("c:\(checkpoint.epoch)".utf8), value: w.bytes)
         case .retiredChunk(let id, let index):
             return OutgoingMessage(topic: topic, partition: partition, key: Self.snapshotKey(id, index), value: nil)
+        case .retiredChanges(let key):
+            return OutgoingMessage(topic: topic, partition: partition, key: Array(key.utf8), value: nil)
         }
     }
+
+    /// The key of a chunk of changes.
+    public static func changesKey(epoch: UInt64, sequence: UInt64) -> String { "d:\(epoch):\(sequence)" }
 
     /// The key of a snapshot chunk.
     public static func snapshotKey(_ id: UInt64, _ index: Int) -> [UInt8] { Array("s:\(id):\(index)".utf8) }
@@ -99,6 +127,7 @@ public enum StateRecord: Sendable, Equatable {
         }
         if message.value.isEmpty {
             if keyText.hasPrefix("s:") { return nil }
+            if keyText.hasPrefix("d:") { return .retiredChanges(key: keyText) }
             guard keyText.hasPrefix("u:"),
                   let epochText = message.headers.first(where: { $0.name == epochHeader })?.value,
                   let epoch = UInt64(String(decoding: epochText, as: UTF8.self))
@@ -109,9 +138,9 @@ public enum StateRecord: Sendable, Equatable {
             var r = SnapshotReader(message.value)
             guard try r.raw(2) == magic else { throw PartitionProcessorError.badSnapshot("not a Revisit state record") }
             let version = try r.unsigned()
-            guard version == formatVersion else {
+            guard readableVersions.contains(version) else {
                 throw PartitionProcessorError.badSnapshot(
-                    "state record format \(version) is newer than this build reads (\(formatVersion)); run a build at least as new as the one that wrote it")
+                    "state record format \(version) is newer than this build reads (\(readableVersions.upperBound)); run a build at least as new as the one that wrote it")
             }
             let kind = try r.byte()
             let epoch = try r.unsigned()
@@ -125,6 +154,17 @@ public enum StateRecord: Sendable, Equatable {
                 var users: [(userID: String, record: [UInt8])] = []
                 for _ in 0..<(try r.count()) { users.append((try r.string(), try r.byteString())) }
                 return .snapshotChunk(snapshotID: id, index: index, users: users, epoch: epoch)
+            case 0x44:
+                let prefix = "d:\(epoch):"
+                guard keyText.hasPrefix(prefix), let sequence = UInt64(keyText.dropFirst(prefix.count)) else {
+                    throw PartitionProcessorError.badSnapshot("changes under key \(keyText)")
+                }
+                var users: [(userID: String, record: [UInt8]?)] = []
+                for _ in 0..<(try r.count()) {
+                    let user = try r.string()
+                    users.append((user, try r.byte() == 1 ? try r.byteString() : nil))
+                }
+                return .changes(sequence: sequence, users: users, epoch: epoch)
             case 0x43:
                 var checkpoint = try Checkpoint.decode(from: &r)
                 checkpoint.epoch = epoch

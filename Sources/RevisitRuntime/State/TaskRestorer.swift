@@ -28,6 +28,10 @@ struct TaskRestorer {
         var outputHighs: [String: Int64]
         /// The first offset still in the input partition.
         var inputLowOffset: Int64
+        /// Keys of the chunks of changes left in the state partition that the restored
+        /// snapshot covers, and those after it (see ``StatePartitionLog``).
+        var coveredChangeKeys: [String] = []
+        var changeKeysSinceSnapshot: [String] = []
         var statistics: RestoreStatistics
     }
 
@@ -75,6 +79,8 @@ struct TaskRestorer {
                     users: processor.userCount, records: log.records, bytes: bytes[p] ?? 0, seconds: stateSeconds,
                     ignoredRecords: log.zombieRecords, uncommittedUsers: log.uncommitted.count))
             restored.processor.tracksChanges = true
+            restored.coveredChangeKeys = Array(log.coveredChangeKeys)
+            restored.changeKeysSinceSnapshot = Array(log.changeKeysSinceSnapshot)
             for user in log.uncommitted.sorted() { restored.processor.markChanged(user) }
             results[p] = restored
             for topic in outputTopics {
