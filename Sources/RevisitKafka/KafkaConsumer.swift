@@ -117,15 +117,20 @@ public final class KafkaConsumer {
     /// Calls `body` with each message of the last ``pollBorrowing(into:maxMessages:timeoutMilliseconds:)``,
     /// in order; a message's bytes are valid only inside `body`.
     public func forEachBorrowedMessage(_ body: (BorrowedMessage) -> Void) {
-        var index = 0
-        while index < borrowed.count {
-            let pointer = borrowed[index]
-            index += 1
+        // Read once: the loop runs per message, and a class's properties are checked for
+        // exclusive access at every read.
+        let messages = borrowed
+        let filtering = !dropping.isEmpty || !timestampFloors.isEmpty
+        var topic: (handle: OpaquePointer, name: String)?
+        for pointer in messages {
             let record = pointer.pointee
             guard let rkt = record.rkt else { continue }
-            let topicPartition = TopicPartition(client.events.topicName(rkt), record.partition)
-            if !dropping.isEmpty, dropping.contains(topicPartition) { continue }
-            guard passesTimestampFloor(pointer, topicPartition) else { continue }
+            if topic?.handle != rkt { topic = (rkt, client.events.topicName(rkt)) }
+            let topicPartition = TopicPartition(topic!.name, record.partition)
+            if filtering {
+                if dropping.contains(topicPartition) { continue }
+                guard passesTimestampFloor(pointer, topicPartition) else { continue }
+            }
             body(BorrowedMessage(
                 topicPartition: topicPartition, offset: record.offset,
                 key: record.key.map { UnsafeRawBufferPointer(start: $0, count: record.key_len) },

@@ -225,7 +225,6 @@ final class OutputWriter: Sendable {
         var reports: [DeliveryReport] = []
         /// Partitions of each checkpoint ticket not yet durable or failed.
         var ticketsOpen: [Ticket: Int] = [:]
-        var buffer = JSONBuffer()
 
         init(producer: KafkaProducer, outputTopics: [String], stateTopic: String) {
             self.producer = producer
@@ -263,6 +262,7 @@ final class OutputWriter: Sendable {
             finish(fatal: PipelineError(error))
             return
         }
+        var buffer = JSONBuffer()
         while true {
             let batch: [Work] = state.withLock { state in
                 defer { state.work.removeAll(keepingCapacity: true) }
@@ -279,14 +279,20 @@ final class OutputWriter: Sendable {
             for work in batch {
                 switch work {
                 case .records(let partition, let records):
+                    // Locals in the loop: inout access to a class's properties is checked at run time.
                     let task = writer.task(partition)
+                    let producer = writer.producer
+                    var written = WrittenOutputs()
+                    swap(&written, &task.written)
+                    var reports: [DeliveryReport] = []
+                    var sent = [Int](repeating: 0, count: writer.stateSlot)
                     var skipped = 0
                     do {
                         for record in records {
                             if try encoder.send(
-                                record, partition: partition, through: writer.producer, buffer: &writer.buffer,
-                                skipping: &task.written, reports: &writer.reports) {
-                                task.sent[OutputMessageEncoder.outputIndex(of: record)] += 1
+                                record, partition: partition, through: producer, buffer: &buffer, skipping: &written,
+                                reports: &reports) {
+                                sent[OutputMessageEncoder.outputIndex(of: record)] += 1
                             } else {
                                 skipped += 1
                             }
@@ -295,6 +301,9 @@ final class OutputWriter: Sendable {
                         finish(fatal: PipelineError(error))
                         return
                     }
+                    swap(&written, &task.written)
+                    writer.reports += reports
+                    for (slot, count) in sent.enumerated() { task.sent[slot] += count }
                     state.withLock { state in
                         state.pendingRecords -= records.count
                         state.outputsWritten += records.count - skipped

@@ -94,8 +94,14 @@ public final class PipelineRunner {
             let now = Date()
             let wallClock = Int64(now.timeIntervalSince1970 * 1000)
             var received = 0
+            let input = input
+            // Messages come in runs of one partition: look its task up once per run.
+            var current: (partition: Int32, task: PartitionTask?) = (-1, nil)
             consumer.forEachBorrowedMessage { message in
-                guard message.topic == input, let task = tasks[message.partition] else { return }
+                if message.partition != current.partition {
+                    current = (message.partition, tasks[message.partition])
+                }
+                guard let task = current.task, message.topic == input else { return }
                 task.handle(message, now: now, wallClock: wallClock)
                 received += 1
             }
