@@ -52,7 +52,7 @@ struct CoreBenchmarks: ParsableCommand {
     @Option(help: "Event-time density of generated traffic: events per day over all users.")
     var eventsPerDay = 5_000_000
 
-    @Flag(help: "Keep glibc's sliding mmap threshold (freed large arrays may stay resident).")
+    @Flag(help: "Keep the allocator settings every revisit process starts with (freed memory stays resident for reuse).")
     var defaultMalloc = false
 
     @Option(help: "Directory for the replay benchmark's files.")
@@ -217,18 +217,12 @@ struct CoreBenchmarks: ParsableCommand {
         withExtendedLifetime(processor) {}
     }
 
-    /// `mallopt(M_MMAP_THRESHOLD, 1 MiB)`, as `MALLOC_MMAP_THRESHOLD_=1048576` would: a fixed
-    /// threshold returns freed large buffers (outgrown arrays) to the OS, so resident memory
-    /// shows live state rather than allocator history. `malloc.h` is not in the Glibc module,
-    /// hence the lookup.
+    /// `mallopt(M_MMAP_THRESHOLD, 1 MiB)`, as `MALLOC_MMAP_THRESHOLD_=1048576` would, with
+    /// glibc's own trim threshold: a fixed threshold returns freed large buffers (outgrown
+    /// arrays) to the OS, so resident memory shows live state rather than allocator history.
     static func fixMmapThreshold() {
-        #if canImport(Glibc)
-        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
-        let mallopt = unsafeBitCast(symbol, to: MallOpt.self)
-        let mmapThreshold: Int32 = -3
-        _ = mallopt(mmapThreshold, 1 << 20)
-        #endif
+        AllocatorTuning.set(.mmapThreshold, 1 << 20)
+        AllocatorTuning.set(.trimThreshold, AllocatorTuning.glibcTrimThreshold)
     }
 
     /// Resident memory from /proc/self/statm (pages * page size).

@@ -71,7 +71,7 @@ struct PipelineBenchmark: ParsableCommand {
     var days = 45
 
     @Option(help: "Throughput: times kcat and one `revisit run` each read the input (the figures are their medians).")
-    var runs = 3
+    var runs = 5
 
     @Option(help: "Seed of the generated traffic.")
     var seed: UInt64 = 1
