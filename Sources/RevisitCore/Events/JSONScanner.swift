@@ -71,6 +71,12 @@ struct JSONScanner {
         let start = index
         var escapes = false
         while index < bytes.count {
+            // Eight plain characters at a time: most strings (ids, type names, timestamps)
+            // hold no quote, backslash, control or non-ASCII byte.
+            while index + 8 <= bytes.count, Self.arePlain(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+                index += 8
+            }
+            guard index < bytes.count else { break }
             let b = bytes[index]
             if b == 0x22 {
                 let token = JSONStringToken(start: start, end: index, hasEscapes: escapes)
@@ -89,6 +95,17 @@ struct JSONScanner {
             }
         }
         throw error("unterminated string")
+    }
+
+    /// Whether none of the eight bytes is a quote, a backslash, a control character or
+    /// non-ASCII (bitwise tests on all eight at once).
+    @inline(__always)
+    static func arePlain(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
+        let below0x20 = (word &- ones &* 0x20) & ~word & highs != 0
+        return word & highs == 0 && !below0x20 && !hasZeroByte(word ^ (ones &* 0x22)) && !hasZeroByte(word ^ (ones &* 0x5C))
     }
 
     private mutating func scanEscape() throws(JSONSyntaxError) {

@@ -309,8 +309,6 @@ final class OutputWriter: Sendable {
                         state.outputsWritten += records.count - skipped
                         state.outputsAlreadyWritten += skipped
                     }
-                    writer.producer.poll(timeoutMilliseconds: 0, into: &writer.reports)
-                    guard advance(writer) else { return }
                 case .startTask(let partition, let outputEnds, let written):
                     if let former = writer.tasks[partition] {
                         for pending in former.checkpoints { resolve(pending, partition: partition, durable: false, writer) }
@@ -334,6 +332,9 @@ final class OutputWriter: Sendable {
                 }
                 progressed.signal()
             }
+            // Delivery reports once per batch of work, not per task's records.
+            writer.producer.poll(timeoutMilliseconds: 0, into: &writer.reports)
+            guard advance(writer) else { return }
         }
     }
 
