@@ -154,30 +154,13 @@ struct JSONScanner {
         }
     }
 
-    /// Validates one multi-byte UTF-8 sequence (no overlongs, no surrogates, <= U+10FFFF).
+    /// Validates one multi-byte UTF-8 sequence (see ``UTF8Sequence``).
     private mutating func scanUTF8Sequence() throws(JSONSyntaxError) {
-        let b0 = bytes[index]
-        let length: Int
-        var lower: UInt8 = 0x80
-        var upper: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: throw error("invalid UTF-8")
+        switch UTF8Sequence.check(bytes, at: index) {
+        case .valid(let length): index += length
+        case .invalid: throw error("invalid UTF-8")
+        case .truncated: throw error("truncated UTF-8")
         }
-        guard index + length <= bytes.count else { throw error("truncated UTF-8") }
-        let b1 = bytes[index + 1]
-        guard b1 >= lower && b1 <= upper else { throw error("invalid UTF-8") }
-        for k in 2..<max(length, 2) where k < length {
-            let b = bytes[index + k]
-            guard b >= 0x80 && b <= 0xBF else { throw error("invalid UTF-8") }
-        }
-        index += length
     }
 
     // MARK: - Numbers and literals

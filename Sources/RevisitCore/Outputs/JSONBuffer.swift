@@ -126,17 +126,16 @@ public struct JSONBuffer: ~Copyable {
                 }
                 i += 1
             } else {
-                let length = Self.validSequenceLength(bytes, at: i)
-                if length == 0 {
+                if case .valid(let length) = UTF8Sequence.check(bytes, at: i) {
+                    for k in 0..<length { base[out + k] = bytes[i + k] }
+                    out += length
+                    i += length
+                } else {
                     base[out] = 0xEF
                     base[out + 1] = 0xBF
                     base[out + 2] = 0xBD
                     out += 3
                     i += 1
-                } else {
-                    for k in 0..<length { base[out + k] = bytes[i + k] }
-                    out += length
-                    i += length
                 }
             }
         }
@@ -146,29 +145,6 @@ public struct JSONBuffer: ~Copyable {
 
     @inline(__always)
     private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
-
-    /// The length of the valid UTF-8 sequence starting at `i`, or 0.
-    private static func validSequenceLength(_ bytes: UnsafeRawBufferPointer, at i: Int) -> Int {
-        let b0 = bytes[i]
-        var length = 0
-        var lower: UInt8 = 0x80, upper: UInt8 = 0xBF
-        switch b0 {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; lower = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; upper = 0x9F
-        case 0xF0: length = 4; lower = 0x90
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; upper = 0x8F
-        default: return 0
-        }
-        guard i + length <= bytes.count else { return 0 }
-        guard bytes[i + 1] >= lower && bytes[i + 1] <= upper else { return 0 }
-        for k in 2..<max(2, length) where k < length {
-            guard bytes[i + k] >= 0x80 && bytes[i + k] <= 0xBF else { return 0 }
-        }
-        return length
-    }
 
     // MARK: - Numbers
 
