@@ -158,4 +158,12 @@ struct PipelineRunTests {
         #expect(run.stderr.contains("revisit.profiles"))
         #expect(run.stderr.contains("could not be created") || run.stderr.contains("cannot be created") || run.stderr.contains("not created"))
     }
+
+    @Test("A producer without idempotence is refused at start: checkpoints rely on ordered writes")
+    func idempotenceOffIsRefused() throws {
+        // Refused before any connection: no broker needed.
+        let run = try RevisitProcess.revisit(["run", "--brokers", "127.0.0.1:1", "--set", "kafka.enable.idempotence=false"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("enable.idempotence"))
+    }
 }

@@ -51,6 +51,13 @@ public final class PipelineRunner {
     /// with ``PipelineRunnerConfiguration/exitWhenCaughtUp``; then writes a last checkpoint,
     /// leaves the group and returns what it did.
     public func run(until shouldStop: () -> Bool) throws(PipelineError) -> PipelineRunSummary {
+        // Checkpoints count delivery reports per partition, which only an idempotent
+        // producer reports in the order the messages were sent.
+        if configuration.kafka.properties["enable.idempotence"] == "false" {
+            throw PipelineError(
+                .configuration,
+                "kafka.enable.idempotence=false: revisit run needs the idempotent producer (its checkpoints rely on ordered, unduplicated writes); remove the setting")
+        }
         let partitionCount = try prepareTopics()
         logger.info("input \(input) has \(partitionCount) partitions; joining group \(pipeline.applicationID)")
         do {
