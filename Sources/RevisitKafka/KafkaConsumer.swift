@@ -398,8 +398,32 @@ public final class KafkaConsumer {
         closed = true
         releaseBorrowed()
         client.events.releaseImmediately = true
+        awaitFirstAssignmentIfJoining()
         let result = rd_kafka_consumer_close(client.handle)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "close consumer") }
+    }
+}
+
+extension KafkaConsumer {
+    /// librdkafka 2.0.2 aborts when a cooperative-sticky member is destroyed after it joined
+    /// the group and before its first assignment (confluentinc/librdkafka#4312, fixed in
+    /// 2.3.0). A member that has a member id but no assignment yet waits for it here, at most
+    /// a session timeout (10 s at most); messages arriving meanwhile are dropped, as a
+    /// closing consumer's are.
+    fileprivate func awaitFirstAssignmentIfJoining() {
+        guard usesGroup, client.events.assignmentsReceived == 0, hasMemberID else { return }
+        let waitMilliseconds = min(configuration.sessionTimeoutMilliseconds, 10_000)
+        var waited = 0
+        while client.events.assignmentsReceived == 0, waited < waitMilliseconds {
+            if let message = rd_kafka_consumer_poll(client.handle, 100) { rd_kafka_message_destroy(message) }
+            waited += 100
+        }
+    }
+
+    private var hasMemberID: Bool {
+        guard let id = rd_kafka_memberid(client.handle) else { return false }
+        defer { rd_kafka_mem_free(client.handle, id) }
+        return id.pointee != 0
     }
 }
 
@@ -439,6 +463,7 @@ private func rdKafkaRebalance(
     let cooperative = String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE"
     switch code {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+        events.assignmentsReceived += 1
         if cooperative {
             if let error = rd_kafka_incremental_assign(handle, partitions) {
                 events.errors.append(.consuming(error, "assign \(list)"))

@@ -140,4 +140,21 @@ struct KafkaConsumerGroupTests {
         let committed = try consumer.committed([TopicPartition("clicks", 0), TopicPartition("clicks", 1)])
         #expect(committed.values.compactMap { $0 }.reduce(0, +) == 400)
     }
+
+    @Test("A member closed at any point of its group join closes in bounded time")
+    func closeWhileJoining() throws {
+        let support = try KafkaTestSupport(topics: ["joins": 2])
+        // The mock takes about 3 s to answer a join: close before, during and after it.
+        for (index, pollSeconds) in [0.0, 0.5, 1.5, 2.5, 3.0, 3.5, 4.5].enumerated() {
+            let consumer = try support.consumer(group: "closing-\(index)")
+            try consumer.subscribe(["joins"])
+            let started = Date()
+            while Date().timeIntervalSince(started) < pollSeconds {
+                _ = try consumer.poll(maxMessages: 10, timeoutMilliseconds: 50)
+            }
+            let closing = Date()
+            try consumer.close()
+            #expect(Date().timeIntervalSince(closing) < 12, "close after \(pollSeconds) s of joining")
+        }
+    }
 }
