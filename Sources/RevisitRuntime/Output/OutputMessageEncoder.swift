@@ -52,7 +52,7 @@ public struct OutputMessageEncoder: Sendable {
         case .deadLetter(let d):
             let source = Array(d.source.description.utf8)
             if !written.isEmpty {
-                let id = Self.withBytes(d.key) { key in
+                let id = d.key.withUnsafeBytesIfPresent { key in
                     d.value.withUnsafeBytes { value in
                         source.withUnsafeBytes { WrittenOutputs.identity(topic: topic, key: key, value: value, timestamp: nil, source: $0) }
                     }
@@ -101,11 +101,6 @@ public struct OutputMessageEncoder: Sendable {
             }
         }
         return try sent.get()
-    }
-
-    private static func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-        guard let bytes else { return body(nil) }
-        return bytes.withUnsafeBytes { body($0) }
     }
 }
 

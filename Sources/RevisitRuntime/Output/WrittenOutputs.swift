@@ -54,17 +54,12 @@ public struct WrittenOutputs: Sendable, Equatable {
     /// The identity of a message read back from an output topic.
     public static func identity(of message: ConsumedMessage) -> UInt64 {
         let source = message.headers.first { $0.name == OutputMessageEncoder.sourceHeader }?.value
-        return withBytes(message.key) { key in
+        return message.key.withUnsafeBytesIfPresent { key in
             message.value.withUnsafeBytes { value in
-                withBytes(source) { source in
+                source.withUnsafeBytesIfPresent { source in
                     identity(topic: message.topic, key: key, value: value, timestamp: message.timestamp, source: source)
                 }
             }
         }
-    }
-
-    private static func withBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
-        guard let bytes else { return body(nil) }
-        return bytes.withUnsafeBytes { body($0) }
     }
 }

@@ -162,7 +162,11 @@ public enum StateRecord: Sendable, Equatable {
                 var users: [(userID: String, record: [UInt8]?)] = []
                 for _ in 0..<(try r.count()) {
                     let user = try r.string()
-                    users.append((user, try r.byte() == 1 ? try r.byteString() : nil))
+                    switch try r.byte() {
+                    case 0: users.append((user, nil))
+                    case 1: users.append((user, try r.byteString()))
+                    case let flag: throw PartitionProcessorError.badSnapshot("change of user \(user) with flag \(flag)")
+                    }
                 }
                 return .changes(sequence: sequence, users: users, epoch: epoch)
             case 0x43:
