@@ -57,16 +57,21 @@ import Testing
         #expect(classify(Array(unbalanced.utf8)) == "not_json")
     }
 
-    @Test func theEightByteStringTestAgreesWithTheByteByByteOne() {
+    @Test func theEightByteStringMaskFindsTheFirstSpecialByte() {
         var rng = SplitMix64(seed: 11)
-        // Words of plain characters with one byte of each kind placed anywhere.
-        let special: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x5B, 0x5C, 0x5D, 0x7E, 0x7F, 0x80, 0xC3, 0xFF]
-        for _ in 0..<20_000 {
+        // Words of plain characters with up to three bytes of each kind placed anywhere.
+        let special: [UInt8] = [0x00, 0x01, 0x1F, 0x20, 0x21, 0x22, 0x5B, 0x5C, 0x5D, 0x7E, 0x7F, 0x80, 0xC3, 0xFF]
+        func isSpecial(_ b: UInt8) -> Bool { b < 0x20 || b >= 0x80 || b == 0x22 || b == 0x5C }
+        for _ in 0..<40_000 {
             var bytes = (0..<8).map { _ in UInt8(0x20 + rng.next() % 0x5F) }
-            if rng.next() % 2 == 0 { bytes[Int(rng.next() % 8)] = special[Int(rng.next() % UInt64(special.count))] }
-            let plain = bytes.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5C }
+            for _ in 0..<Int(rng.next() % 4) {
+                bytes[Int(rng.next() % 8)] = special[Int(rng.next() % UInt64(special.count))]
+            }
             let word = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-            #expect(JSONScanner.arePlain(word) == plain, "\(bytes)")
+            let mask = JSONScanner.specialBytes(word)
+            let first = bytes.firstIndex(where: isSpecial)
+            #expect((mask == 0) == (first == nil), "\(bytes)")
+            if let first { #expect(mask.trailingZeroBitCount >> 3 == first, "\(bytes)") }
         }
     }
 }

@@ -9,6 +9,7 @@
 public struct EventDecoder: Sendable {
     /// `max_event_bytes`.
     public var maxEventBytes: Int
+    private let names = FieldNames()
 
     public init(maxEventBytes: Int = 65_536) {
         self.maxEventBytes = maxEventBytes
@@ -136,48 +137,58 @@ public struct EventDecoder: Sendable {
 
     private func identify(_ name: JSONStringToken, _ s: JSONScanner) -> Field? {
         if name.hasEscapes {
-            return Self.field(named: s.decodedBytes(name))
+            return s.decodedBytes(name).withUnsafeBytes { field(count: $0.count, packed: FieldNames.pack($0)) }
         }
-        return Self.field(named: UnsafeRawBufferPointer(rebasing: s.bytes[name.start..<name.end]))
+        let count = name.end - name.start
+        guard count >= 2, count <= 8 else { return nil }
+        // A name is followed by at least `":` and a value, so eight bytes can mostly be read
+        // at once and the ones past the name masked off.
+        guard name.start + 8 <= s.bytes.count else {
+            return field(count: count, packed: FieldNames.pack(UnsafeRawBufferPointer(rebasing: s.bytes[name.start..<name.end])))
+        }
+        let word = UInt64(littleEndian: s.bytes.loadUnaligned(fromByteOffset: name.start, as: UInt64.self))
+        return field(count: count, packed: count == 8 ? word : word & (1 << UInt64(8 * count) - 1))
     }
 
-    private static func field<C: Collection>(named n: C) -> Field? where C.Element == UInt8 {
+    /// The field whose name has `count` bytes, packed little-endian into `packed`.
+    private func field(count: Int, packed: UInt64) -> Field? {
         // Every known name fits 8 bytes: compare them as one integer each (with the length,
         // so that a name with trailing NUL bytes is not taken for a shorter one).
-        let count = n.count
-        guard count >= 2, count <= 8 else { return nil }
-        var packed: UInt64 = 0
-        var shift: UInt64 = 0
-        for byte in n {
-            packed |= UInt64(byte) << shift
-            shift += 8
-        }
         switch count {
-        case 2: return packed == FieldName.ts ? .ts : packed == FieldName.tz ? .tz : nil
-        case 4: return packed == FieldName.type ? .type : nil
-        case 5: return packed == FieldName.props ? .props : nil
+        case 2: return packed == names.ts ? .ts : packed == names.tz ? .tz : nil
+        case 4: return packed == names.type ? .type : nil
+        case 5: return packed == names.props ? .props : nil
         case 7:
             switch packed {
-            case FieldName.userID: return .userID
-            case FieldName.revenue: return .revenue
-            case FieldName.channel: return .channel
-            case FieldName.variant: return .variant
+            case names.userID: return .userID
+            case names.revenue: return .revenue
+            case names.channel: return .channel
+            case names.variant: return .variant
             default: return nil
             }
-        case 8: return packed == FieldName.eventID ? .eventID : packed == FieldName.campaign ? .campaign : nil
+        case 8: return packed == names.eventID ? .eventID : packed == names.campaign ? .campaign : nil
         default: return nil
         }
     }
 
-    /// The known field names packed little-endian into integers, for ``field(named:)``.
-    private enum FieldName {
-        static let ts = pack("ts"), tz = pack("tz"), type = pack("type"), props = pack("props")
-        static let userID = pack("user_id"), revenue = pack("revenue"), channel = pack("channel")
-        static let variant = pack("variant"), eventID = pack("event_id"), campaign = pack("campaign")
+    /// The known field names packed little-endian into integers, for ``field(count:packed:)``.
+    ///
+    /// Stored in the decoder rather than as static constants: those are initialised lazily,
+    /// and every read of one would check that it is.
+    private struct FieldNames: Sendable {
+        let ts = pack("ts"), tz = pack("tz"), type = pack("type"), props = pack("props")
+        let userID = pack("user_id"), revenue = pack("revenue"), channel = pack("channel")
+        let variant = pack("variant"), eventID = pack("event_id"), campaign = pack("campaign")
 
         static func pack(_ name: StaticString) -> UInt64 {
+            pack(UnsafeRawBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        }
+
+        /// Up to eight bytes as one little-endian integer.
+        @inline(__always)
+        static func pack(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
             var packed: UInt64 = 0
-            for i in 0..<name.utf8CodeUnitCount { packed |= UInt64(name.utf8Start[i]) << UInt64(8 * i) }
+            for i in 0..<min(bytes.count, 8) { packed |= UInt64(bytes[i]) << UInt64(8 * i) }
             return packed
         }
     }
@@ -193,7 +204,7 @@ public struct EventDecoder: Sendable {
         var kind = EventKind.activity
         if type.kind == .string {
             kind = withBytes(type, s) { t in
-                t.elementsEqual("campaign_touch".utf8) ? .campaignTouch : t.elementsEqual("forget".utf8) ? .forget : .activity
+                Self.equals(t, "campaign_touch") ? .campaignTouch : Self.equals(t, "forget") ? .forget : .activity
             }
             if kind == .campaignTouch, f.campaign == nil {
                 return missing("campaign", "a campaign_touch needs field `campaign`")
@@ -260,6 +271,11 @@ public struct EventDecoder: Sendable {
     }
 
     // MARK: - Helpers
+
+    private static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        bytes.count == literal.utf8CodeUnitCount
+            && bytes.elementsEqual(UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    }
 
     private func missing(_ name: String, _ detail: String? = nil) -> Outcome {
         .failure(EventRejection(.missingField, detail ?? "missing required field `\(name)`"))

@@ -69,20 +69,32 @@ struct JSONScanner {
     mutating func scanString() throws(JSONSyntaxError) -> JSONStringToken {
         try expect(0x22, "'\"'")
         let start = index
+        let n = bytes.count
+        // The position lives in a local: `index` is stored back only where the scan leaves
+        // the loop, instead of at every byte.
+        var i = index
         var escapes = false
-        while index < bytes.count {
-            // Eight plain characters at a time: most strings (ids, type names, timestamps)
-            // hold no quote, backslash, control or non-ASCII byte.
-            while index + 8 <= bytes.count, Self.arePlain(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
-                index += 8
+        while true {
+            // Eight bytes at a time: most strings (ids, type names, timestamps) hold no
+            // quote, backslash, control or non-ASCII byte, and the mask finds the first one.
+            while i + 8 <= n {
+                let special = Self.specialBytes(bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if special != 0 {
+                    i += special.trailingZeroBitCount >> 3
+                    break
+                }
+                i += 8
             }
-            guard index < bytes.count else { break }
-            let b = bytes[index]
+            guard i < n else {
+                index = i
+                throw error("unterminated string")
+            }
+            let b = bytes[i]
             if b == 0x22 {
-                let token = JSONStringToken(start: start, end: index, hasEscapes: escapes)
-                index += 1
-                return token
+                index = i + 1
+                return JSONStringToken(start: start, end: i, hasEscapes: escapes)
             }
+            index = i
             if b == 0x5C {
                 escapes = true
                 try scanEscape()
@@ -93,19 +105,23 @@ struct JSONScanner {
             } else {
                 try scanUTF8Sequence()
             }
+            i = index
         }
-        throw error("unterminated string")
     }
 
-    /// Whether none of the eight bytes is a quote, a backslash, a control character or
-    /// non-ASCII (bitwise tests on all eight at once).
+    /// The high bit of every byte of `word` (little-endian) that is a quote, a backslash, a
+    /// control character or non-ASCII; zero when all eight are plain.
+    ///
+    /// The lowest bit set marks the first such byte exactly: the borrows of the subtractions
+    /// only run upwards from a byte that is itself marked, so only bytes above it can be
+    /// marked wrongly.
     @inline(__always)
-    static func arePlain(_ word: UInt64) -> Bool {
+    static func specialBytes(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ v: UInt64) -> Bool { (v &- ones) & ~v & highs != 0 }
-        let below0x20 = (word &- ones &* 0x20) & ~word & highs != 0
-        return word & highs == 0 && !below0x20 && !hasZeroByte(word ^ (ones &* 0x22)) && !hasZeroByte(word ^ (ones &* 0x5C))
+        func zeroBytes(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        let below0x20 = (word &- ones &* 0x20) & ~word & highs
+        return (word & highs) | below0x20 | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
     }
 
     private mutating func scanEscape() throws(JSONSyntaxError) {

@@ -13,13 +13,24 @@ public struct JSONBuffer: ~Copyable {
     /// profile's instants mostly share a day, and the civil date is the costly part.
     private var cachedDay: Int64 = .min
     private var cachedDate: (UInt64, UInt16) = (0, 0)
+    /// `"00"` to `"99"`, two bytes each: numbers are written two digits per division. Held
+    /// by the buffer because a global table would be initialised lazily, checked at every use.
+    private let digitPairs: UnsafeMutablePointer<UInt16>
 
     public init(capacity: Int = 1024) {
         self.capacity = max(capacity, 64)
         self.base = .allocate(capacity: self.capacity)
+        self.digitPairs = .allocate(capacity: 100)
+        for v in 0..<100 {
+            let text = (UInt16(0x30 + v % 10) << 8) | UInt16(0x30 + v / 10)
+            digitPairs[v] = UInt16(littleEndian: text)
+        }
     }
 
-    deinit { base.deallocate() }
+    deinit {
+        base.deallocate()
+        digitPairs.deallocate()
+    }
 
     /// Forgets the bytes written, keeping the memory.
     public mutating func removeAll() { count = 0 }
@@ -161,29 +172,49 @@ public struct JSONBuffer: ~Copyable {
         unsignedDigits(value.magnitude)
     }
 
-    /// The decimal digits of `v`, written last first into their final place.
+    /// The decimal digits of `v`, written last first into their final place, two at a time.
     @inline(__always)
     private mutating func unsignedDigits(_ v: UInt64) {
         var width = 1
-        var rest = v
-        while rest >= 10 { rest /= 10; width += 1 }
+        var bound: UInt64 = 10
+        while width < 20, v >= bound {
+            width += 1
+            bound = bound &* 10
+        }
         reserve(width)
-        var i = count + width - 1
-        rest = v
-        repeat {
-            base[i] = UInt8(truncatingIfNeeded: rest % 10) &+ 0x30
-            rest /= 10
-            i -= 1
-        } while rest > 0
+        var end = count + width
+        var rest = v
+        while rest >= 100 {
+            let quotient = rest / 100
+            end -= 2
+            put2(Int(truncatingIfNeeded: rest &- quotient &* 100), base + end)
+            rest = quotient
+        }
+        if rest >= 10 {
+            put2(Int(truncatingIfNeeded: rest), base + end - 2)
+        } else {
+            base[end - 1] = UInt8(truncatingIfNeeded: rest) &+ 0x30
+        }
         count += width
     }
 
     /// A decimal rounded to `places` digits after the point, trailing zeros removed
     /// (`0.25`, `3`, `0.123457`). Non-finite values are written as `null`.
     public mutating func decimal(_ x: Double, places: Int = 6) {
+        // The places the outputs use get constant divisors, which compile to multiplications.
+        switch places {
+        case 6: fixedPoint(x, scale: 1_000_000, places: 6)
+        case 3: fixedPoint(x, scale: 1_000, places: 3)
+        default:
+            var scale: Int64 = 1
+            for _ in 0..<places { scale *= 10 }
+            fixedPoint(x, scale: scale, places: places)
+        }
+    }
+
+    @inline(__always)
+    private mutating func fixedPoint(_ x: Double, scale: Int64, places: Int) {
         guard x.isFinite else { raw("null"); return }
-        var scale: Int64 = 1
-        for _ in 0..<places { scale *= 10 }
         let scaled = (x * Double(scale)).rounded()
         guard abs(scaled) < 9.0e15 else {
             var text = x.description
@@ -192,8 +223,9 @@ public struct JSONBuffer: ~Copyable {
         }
         var units = Int64(scaled)
         if units < 0 { byte(0x2D); units = -units }
-        unsignedDigits(UInt64(units / scale))
-        var fraction = units % scale
+        let whole = units / scale
+        unsignedDigits(UInt64(whole))
+        var fraction = units - whole * scale
         guard fraction != 0 else { return }
         var width = places
         while fraction % 10 == 0 { fraction /= 10; width -= 1 }
@@ -228,15 +260,17 @@ public struct JSONBuffer: ~Copyable {
         b[0] = 0x22
         putDate(day, at: count + 1)
         b[11] = 0x54
-        Self.put2(ms / 3_600_000, b + 12)
+        let seconds = ms / 1000
+        let minutes = seconds / 60
+        put2(minutes / 60, b + 12)
         b[14] = 0x3A
-        Self.put2(ms / 60_000 % 60, b + 15)
+        put2(minutes - minutes / 60 * 60, b + 15)
         b[17] = 0x3A
-        Self.put2(ms / 1000 % 60, b + 18)
+        put2(seconds - minutes * 60, b + 18)
         b[20] = 0x2E
-        let millis = ms % 1000
+        let millis = ms - seconds * 1000
         b[21] = UInt8(truncatingIfNeeded: millis / 100) &+ 0x30
-        Self.put2(millis % 100, b + 22)
+        put2(millis % 100, b + 22)
         b[24] = 0x5A
         b[25] = 0x22
         count += 26
@@ -252,12 +286,12 @@ public struct JSONBuffer: ~Copyable {
             let year = ((y % 10_000) + 10_000) % 10_000
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { b in
                 let p = b.baseAddress!
-                Self.put2(year / 100, p)
-                Self.put2(year % 100, p + 2)
+                put2(year / 100, p)
+                put2(year % 100, p + 2)
                 p[4] = 0x2D
-                Self.put2(m, p + 5)
+                put2(m, p + 5)
                 p[7] = 0x2D
-                Self.put2(d, p + 8)
+                put2(d, p + 8)
                 let raw = UnsafeRawPointer(p)
                 cachedDate = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
             }
@@ -270,8 +304,7 @@ public struct JSONBuffer: ~Copyable {
 
     /// Two decimal digits of `v` (0...99).
     @inline(__always)
-    private static func put2(_ v: Int, _ b: UnsafeMutablePointer<UInt8>) {
-        b[0] = UInt8(truncatingIfNeeded: v / 10) &+ 0x30
-        b[1] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+    private func put2(_ v: Int, _ b: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(b).storeBytes(of: digitPairs[v], as: UInt16.self)
     }
 }

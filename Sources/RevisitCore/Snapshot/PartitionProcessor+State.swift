@@ -124,7 +124,8 @@ extension PartitionProcessor {
 
     /// The record of the user in `slot`: its slot, state and open session.
     func userRecord(_ slot: Int) -> [UInt8] {
-        var w = SnapshotWriter()
+        // Room for every field and an open session of a dozen events: one allocation.
+        var w = SnapshotWriter(reservingCapacity: 192)
         w.unsigned(Self.userRecordVersion)
         w.unsigned(slot)
         let u = operators.users.states[slot]

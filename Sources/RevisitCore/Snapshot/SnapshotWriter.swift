@@ -3,9 +3,17 @@
 public struct SnapshotWriter {
     public private(set) var bytes: [UInt8] = []
 
-    public init() {}
+    /// A writer whose buffer has room for `capacity` bytes before it grows.
+    public init(reservingCapacity capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
 
     public mutating func unsigned(_ value: UInt64) {
+        // Most values (counts, flags, small deltas) take one byte.
+        if value < 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value))
+            return
+        }
         var v = value
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -20,20 +28,11 @@ public struct SnapshotWriter {
         unsigned(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
-    public mutating func double(_ value: Double) {
-        var v = value.bitPattern
-        for _ in 0..<8 {
-            bytes.append(UInt8(truncatingIfNeeded: v))
-            v >>= 8
-        }
-    }
+    public mutating func double(_ value: Double) { fixed64(value.bitPattern) }
 
+    /// Eight bytes, little-endian.
     public mutating func fixed64(_ value: UInt64) {
-        var v = value
-        for _ in 0..<8 {
-            bytes.append(UInt8(truncatingIfNeeded: v))
-            v >>= 8
-        }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
     public mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }

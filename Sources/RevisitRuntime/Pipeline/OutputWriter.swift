@@ -399,11 +399,22 @@ final class OutputWriter: Sendable {
     private func takeReports(_ writer: WriterThreadState) {
         guard !writer.reports.isEmpty else { return }
         var failed: Set<Int32> = []
+        // Reports come in runs of one partition and topic: look task and slot up once per run.
+        var partition: Int32 = -1
+        var task: TaskWrites?
+        var topic = ""
+        var slot: Int?
         for report in writer.reports {
             let p = report.topicPartition.partition
-            guard let task = writer.tasks[p], report.messageID >= task.firstMessageID,
-                  let slot = writer.slot(of: report.topicPartition.topic)
-            else { continue }
+            if p != partition {
+                partition = p
+                task = writer.tasks[p]
+            }
+            if report.topicPartition.topic != topic {
+                topic = report.topicPartition.topic
+                slot = writer.slot(of: topic)
+            }
+            guard let task, report.messageID >= task.firstMessageID, let slot else { continue }
             task.reported[slot] += 1
             if !report.isDelivered {
                 logger.error("delivery to \(report.topicPartition) failed: \(report.error!); partition \(p) restarts from its last checkpoint")
@@ -411,6 +422,7 @@ final class OutputWriter: Sendable {
                 failed.insert(p)
             } else if slot < writer.stateSlot {
                 task.ends[slot] = report.offset + 1
+                guard !task.checkpoints.isEmpty else { continue }
                 for index in task.checkpoints.indices where task.checkpoints[index].outputTargets[slot] == task.reported[slot] {
                     task.checkpoints[index].capturedEnds[slot] = task.ends[slot]
                 }

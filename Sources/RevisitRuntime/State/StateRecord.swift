@@ -64,7 +64,7 @@ public enum StateRecord: Sendable, Equatable {
                 topic: topic, partition: partition, key: Array("u:\(user)".utf8), value: nil,
                 headers: [KafkaHeader(name: Self.epochHeader, string: String(epoch))])
         case .snapshotChunk(let id, let index, let users, let epoch):
-            var w = Self.header(kind: 0x53, epoch: epoch)
+            var w = Self.header(kind: 0x53, epoch: epoch, reserving: users.reduce(24) { $0 + $1.userID.utf8.count + $1.record.count + 4 })
             w.unsigned(id)
             w.unsigned(index)
             w.unsigned(users.count)
@@ -74,16 +74,12 @@ public enum StateRecord: Sendable, Equatable {
             }
             return OutgoingMessage(topic: topic, partition: partition, key: Self.snapshotKey(id, index), value: w.bytes)
         case .changes(let sequence, let users, let epoch):
-            var w = Self.header(kind: 0x44, epoch: epoch)
+            var w = Self.header(kind: 0x44, epoch: epoch, reserving: users.reduce(24) { $0 + $1.userID.utf8.count + ($1.record?.count ?? 0) + 5 })
             w.unsigned(users.count)
             for (user, record) in users {
                 w.string(user)
-                if let record {
-                    w.raw([1])
-                    w.byteString(record)
-                } else {
-                    w.raw([0])
-                }
+                w.bool(record != nil)
+                if let record { w.byteString(record) }
             }
             return OutgoingMessage(
                 topic: topic, partition: partition, key: Array(Self.changesKey(epoch: epoch, sequence: sequence).utf8),
@@ -105,8 +101,9 @@ public enum StateRecord: Sendable, Equatable {
     /// The key of a snapshot chunk.
     public static func snapshotKey(_ id: UInt64, _ index: Int) -> [UInt8] { Array("s:\(id):\(index)".utf8) }
 
-    private static func header(kind: UInt8, epoch: UInt64) -> SnapshotWriter {
-        var w = SnapshotWriter()
+    /// A writer holding the record header, with room for `capacity` bytes in all.
+    private static func header(kind: UInt8, epoch: UInt64, reserving capacity: Int = 32) -> SnapshotWriter {
+        var w = SnapshotWriter(reservingCapacity: capacity)
         w.raw(magic)
         w.unsigned(formatVersion)
         w.raw([kind])

@@ -18,14 +18,14 @@ import RevisitRuntime
 struct CoreBenchmarks: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "core",
-        abstract: "Benchmark event decoding, the operators, state size per user and file replay."
+        abstract: "Benchmark event decoding, output encoding, the operators, state size per user and file replay."
     )
 
     enum Benchmark: String, ExpressibleByArgument, CaseIterable {
-        case decode, operators, memory, replay, all
+        case decode, encode, operators, memory, replay, all
     }
 
-    @Argument(help: "Which benchmark: decode, operators, memory, replay or all.")
+    @Argument(help: "Which benchmark: decode, encode, operators, memory, replay or all.")
     var benchmark: Benchmark = .all
 
     @Option(help: "Events decoded in the decode benchmark.")
@@ -62,6 +62,7 @@ struct CoreBenchmarks: ParsableCommand {
         if !defaultMalloc { Self.fixMmapThreshold() }
         let all = benchmark == .all
         if all || benchmark == .decode { benchDecode() }
+        if all || benchmark == .encode { try benchEncode() }
         if all || benchmark == .operators { try benchOperators() }
         if all || benchmark == .memory {
             for n in memoryUsers.split(separator: ",").compactMap({ Int($0) }) { try benchMemory(users: n) }
@@ -98,6 +99,34 @@ struct CoreBenchmarks: ParsableCommand {
         let meanBytes = Double(buffer.count) / Double(distinct)
         report("decode+validate", "\(decodeEvents) events of \(Int(meanBytes)) bytes avg, \(valid) valid",
                String(format: "%.0f events/s", Double(decodeEvents) / seconds), seconds)
+    }
+
+    // MARK: - Encode
+
+    /// JSON encoding of the records the operators emit (profiles, sessions, alerts), as the
+    /// pipeline's writer encodes every output.
+    private func benchEncode() throws {
+        var processor = try PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
+        var generator = EventLineGenerator(users: 50_000, seed: 4, eventsPerVisit: sessionEvents, eventsPerDay: eventsPerDay)
+        for _ in 0..<500_000 { processor.process(event: generator.nextEvent()) }
+        processor.finish(at: generator.now)
+        let records = processor.takeOutputs()
+        var buffer = JSONBuffer()
+        var bytes = 0
+        let rounds = 10
+        let elapsed = ContinuousClock().measure {
+            for _ in 0..<rounds {
+                for record in records {
+                    buffer.removeAll()
+                    OutputEncoder.append(record, to: &buffer)
+                    bytes += buffer.count
+                }
+            }
+        }
+        let seconds = elapsed.seconds
+        let encoded = records.count * rounds
+        report("encode", "\(encoded) records of \(bytes / max(1, encoded)) bytes avg, \(String(format: "%.0f", Double(bytes) / seconds / 1e6)) MB/s",
+               String(format: "%.0f records/s", Double(encoded) / seconds), seconds)
     }
 
     // MARK: - Operators
