@@ -60,10 +60,10 @@ final class PipelineFixture {
 
     /// The file replay of the lines with the live pipeline's partitioning. Its last profiles
     /// are the end-of-input ones (one per user), which a live pipeline never emits.
-    static func replay(directory: String) throws -> Expected {
-        let out = directory + "/replay"
+    static func replay(directory: String, input: String = "events.jsonl") throws -> Expected {
+        let out = directory + "/replay-" + input
         let run = try RevisitProcess.revisit([
-            "replay", "--input", directory + "/events.jsonl", "--out", out, "--partitions", String(partitions),
+            "replay", "--input", directory + "/" + input, "--out", out, "--partitions", String(partitions),
         ])
         guard run.status == 0 else { throw FixtureError("file replay failed: \(run.stderr)") }
         func lines(_ file: String) throws -> [String] {
@@ -191,10 +191,22 @@ final class PipelineFixture {
         return messages.sorted { ($0.partition, $0.offset) < ($1.partition, $1.offset) }
     }
 
-    /// Checks the output topics against the file replay: each user's profiles, sessions and
-    /// alerts in the same order with the same bytes (so none missing, none twice), each in
-    /// its user's partition, and the dead letters with the same reasons.
-    func expectOutputsMatchReplay(sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// The file replay of the input topic as it holds the events, partition by partition in
+    /// offset order: what the pipeline must match when a producer's retry may have written
+    /// some lines twice.
+    func replayOfInputTopic(_ input: [ConsumedMessage]) throws -> Expected {
+        let file = "events-as-written.jsonl"
+        let text = input.map { String(decoding: $0.value, as: UTF8.self) + "\n" }.joined()
+        try text.write(toFile: directory + "/" + file, atomically: true, encoding: .utf8)
+        return try Self.replay(directory: directory, input: file)
+    }
+
+    /// Checks the output topics against the file replay (of the lines, or `expected`): each
+    /// user's profiles, sessions and alerts in the same order with the same bytes (so none
+    /// missing, none twice), each in its user's partition, and the dead letters with the
+    /// same reasons.
+    func expectOutputsMatchReplay(_ expected: Expected? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let expected = expected ?? self.expected
         let topics = try Self.outputTopics.map { ($0, try read($0)) }
         for (topic, messages) in topics where topic != "revisit.dlq" {
             let expectation: [String: [String]] = topic == "revisit.profiles" ? expected.profiles

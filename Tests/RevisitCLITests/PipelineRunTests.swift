@@ -104,8 +104,14 @@ struct PipelineRunTests {
         #expect(producer.waitForExit(timeout: 120) == .exited(0))
         try fixture.waitForNoLag(timeout: 60, of: [run])
         #expect(run.terminate() == .exited(0))
-        try fixture.expectOutputsMatchReplay()
-        try PipelineFixture.reconcile([run.stdout], messages: fixture.lines.count)
+        // The producer goes on through the outage, and a retry of it may leave some lines in
+        // the input twice: the pipeline is judged against the input as the topic holds it,
+        // which must still hold every line.
+        let input = try fixture.read("events")
+        #expect(Set(input.map { String(decoding: $0.value, as: UTF8.self) }) == Set(fixture.lines))
+        let expected = input.count == fixture.lines.count ? fixture.expected : try fixture.replayOfInputTopic(input)
+        try fixture.expectOutputsMatchReplay(expected)
+        try PipelineFixture.reconcile([run.stdout], messages: input.count)
         let summary = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
         #expect(summary["backpressure_pauses"] as! Int > 0)
     }

@@ -60,6 +60,53 @@ import Testing
         #expect(d(.nan) == "null")
     }
 
+    @Test func integersAtEveryDigitBoundaryAndAtRandom() {
+        var values: [Int64] = [0, 1, -1, Int64.max, Int64.min, Int64.min + 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power, -(power - 1)]
+        }
+        var rng = SplitMix64(seed: 5)
+        for _ in 0..<5_000 {
+            let bits = Int64(bitPattern: rng.next())
+            values += [bits, bits >> Int64(rng.next() % 63)]
+        }
+        for v in values {
+            var out = JSONBuffer()
+            out.integer(v)
+            #expect(out.text == String(v))
+        }
+    }
+
+    @Test func decimalsAgreeWithTheArithmeticDefinition() {
+        // The definition: round to `places` digits, write the integer part, then the
+        // fraction without trailing zeros.
+        func reference(_ x: Double, _ places: Int) -> String {
+            var scale: Int64 = 1
+            for _ in 0..<places { scale *= 10 }
+            let scaled = (x * Double(scale)).rounded()
+            // Beyond exact integers in a double, the shortest round-trip form is written.
+            guard abs(scaled) < 9.0e15 else { return x.description }
+            let units = Int64(scaled)
+            let sign = units < 0 ? "-" : ""
+            let whole = String(units.magnitude / UInt64(scale))
+            var fraction = places == 0 ? "" : String(units.magnitude % UInt64(scale))
+            fraction = String(repeating: "0", count: places - fraction.count) + fraction
+            while fraction.last == "0" { fraction.removeLast() }
+            return sign + whole + (fraction.isEmpty ? "" : "." + fraction)
+        }
+        var rng = SplitMix64(seed: 6)
+        for _ in 0..<5_000 {
+            let places = Int(rng.next() % 9)
+            let magnitude = [1.0, 100, 1e6, 1e9][Int(rng.next() % 4)]
+            let x = (Double(rng.next() % 2_000_001) / 1_000_000 - 1) * magnitude
+            var out = JSONBuffer()
+            out.decimal(x, places: places)
+            #expect(out.text == reference(x, places), "\(x) to \(places) places")
+        }
+    }
+
     @Test func timestampsBeforeEpochAndAtDayEnds() {
         #expect(EventTime.format(-1) == "1969-12-31T23:59:59.999Z")
         #expect(EventTime.format(S.t("2024-02-29T23:59:59.999+00:00")) == "2024-02-29T23:59:59.999Z")
