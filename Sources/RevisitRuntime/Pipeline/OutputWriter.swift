@@ -422,7 +422,6 @@ final class OutputWriter: Sendable {
                 failed.insert(p)
             } else if slot < writer.stateSlot {
                 task.ends[slot] = report.offset + 1
-                guard !task.checkpoints.isEmpty else { continue }
                 for index in task.checkpoints.indices where task.checkpoints[index].outputTargets[slot] == task.reported[slot] {
                     task.checkpoints[index].capturedEnds[slot] = task.ends[slot]
                 }
