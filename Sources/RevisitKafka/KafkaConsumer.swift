@@ -22,6 +22,7 @@ public final class KafkaConsumer {
     /// Per partition, the timestamp before which messages are skipped (offsets-for-times fallback).
     private var timestampFloors: [TopicPartition: Int64] = [:]
     private var closed = false
+    private let fetcherWakeup: FetcherWakeup
 
     public let configuration: KafkaConsumerConfiguration
 
@@ -34,13 +35,20 @@ public final class KafkaConsumer {
         }
         let conf = try configuration.kafka.makeConf(extra: extra)
         rd_kafka_conf_set_rebalance_cb(conf, rdKafkaRebalance)
-        self.client = try RdKafkaClient(type: RD_KAFKA_CONSUMER, conf: conf, logger: logger)
+        let client = try RdKafkaClient(type: RD_KAFKA_CONSUMER, conf: conf, logger: logger)
         rd_kafka_poll_set_consumer(client.handle)
-        self.queue = rd_kafka_queue_get_consumer(client.handle)
+        let queue = rd_kafka_queue_get_consumer(client.handle)!
+        self.client = client
+        self.queue = queue
         self.usesGroup = configuration.groupID != nil
         self.configuration = configuration
         self.batchBuffer = []
+        self.fetcherWakeup = FetcherWakeup(
+            client: client.handle, queue: queue, lowWater: configuration.effectivePrefetchMessages / 2)
     }
+
+    /// Requests sent so far to restart librdkafka's fetching (see ``FetcherWakeup``).
+    var fetcherWakeupCount: Int { fetcherWakeup.wakeupCount }
 
     deinit {
         do { try close() } catch { client.events.logger.warning("closing consumer: \(error)") }
@@ -396,6 +404,7 @@ public final class KafkaConsumer {
     public func close() throws(KafkaError) {
         guard !closed else { return }
         closed = true
+        fetcherWakeup.stop()
         releaseBorrowed()
         client.events.releaseImmediately = true
         awaitFirstAssignmentIfJoining()

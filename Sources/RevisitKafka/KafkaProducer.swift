@@ -10,8 +10,10 @@ import Logging
 /// queued when a producer is destroyed are lost.
 public final class KafkaProducer {
     private let client: RdKafkaClient
-    private var topics: [String: OpaquePointer] = [:]
-    private var lastTopic: (name: String, handle: OpaquePointer)?
+    /// Topic handles by name, in the order first used. A producer writes to a handful of
+    /// topics, and the names it is given share storage, so a linear search compares mostly
+    /// pointers where a dictionary would hash every name of every message.
+    private var topics: [(name: String, handle: OpaquePointer)] = []
     private var nextMessageID: UInt64 = 1
 
     public let configuration: KafkaProducerConfiguration
@@ -24,7 +26,7 @@ public final class KafkaProducer {
     }
 
     deinit {
-        for topic in topics.values { rd_kafka_topic_destroy(topic) }
+        for topic in topics { rd_kafka_topic_destroy(topic.handle) }
     }
 
     // MARK: - Producing
@@ -145,22 +147,14 @@ public final class KafkaProducer {
     }
 
     private func topicHandle(_ name: String) throws(KafkaError) -> OpaquePointer {
-        // Most sends go to the topic of the previous one: skip hashing the name then.
-        if let last = lastTopic, last.name == name { return last.handle }
-        let topic: OpaquePointer
-        if let known = topics[name] {
-            topic = known
-        } else {
-            guard let created = rd_kafka_topic_new(client.handle, name, nil) else {
-                throw KafkaError(kind: .invalidState, code: KafkaErrorCode(rd_kafka_last_error()),
-                                 reason: "cannot use topic name \"\(name)\": \(KafkaErrorCode(rd_kafka_last_error()).message)",
-                                 topic: name, isRetriable: false)
-            }
-            topics[name] = created
-            topic = created
+        if let known = topics.first(where: { $0.name == name }) { return known.handle }
+        guard let created = rd_kafka_topic_new(client.handle, name, nil) else {
+            throw KafkaError(kind: .invalidState, code: KafkaErrorCode(rd_kafka_last_error()),
+                             reason: "cannot use topic name \"\(name)\": \(KafkaErrorCode(rd_kafka_last_error()).message)",
+                             topic: name, isRetriable: false)
         }
-        lastTopic = (name, topic)
-        return topic
+        topics.append((name, created))
+        return created
     }
 
     // MARK: - Delivery reports

@@ -288,13 +288,17 @@ final class OutputWriter: Sendable {
                     var sent = [Int](repeating: 0, count: writer.stateSlot)
                     var skipped = 0
                     do {
-                        for record in records {
-                            if try encoder.send(
-                                record, partition: partition, through: producer, buffer: &buffer, skipping: &written,
-                                reports: &reports) {
-                                sent[OutputMessageEncoder.outputIndex(of: record)] += 1
-                            } else {
-                                skipped += 1
+                        // Through a buffer pointer the records are borrowed, not copied with
+                        // every string they hold.
+                        try records.withUnsafeBufferPointer { records throws(KafkaError) in
+                            for index in records.indices {
+                                if try encoder.send(
+                                    records[index], partition: partition, through: producer, buffer: &buffer,
+                                    skipping: &written, reports: &reports) {
+                                    sent[OutputMessageEncoder.outputIndex(of: records[index])] += 1
+                                } else {
+                                    skipped += 1
+                                }
                             }
                         }
                     } catch {

@@ -24,6 +24,9 @@ public struct PipelineRunSummary: Sendable {
     public var heldAtStop: [Int32: (counters: ProcessorCounters, buffered: Int)] = [:]
     public var firstMessageAt: Date?
     public var lastMessageAt: Date?
+    /// Seconds between the first and the last message spent in polls that returned none: the
+    /// part of ``processingSeconds`` in which fetching, not processing, was the limit.
+    public var inputWaitSeconds = 0.0
 
     public init() {}
 
@@ -57,6 +60,7 @@ public struct PipelineRunSummary: Sendable {
             + "\"partitions_released\":\(partitionsReleased),\"resets\":\(resets),\"backpressure_pauses\":\(backpressurePauses),"
             + "\"restored_users\":\(restoredUsers),\"restore_seconds\":\(String(format: "%.6f", restoreSeconds)),"
             + "\"first_message_at\":\(time(firstMessageAt)),\"last_message_at\":\(time(lastMessageAt)),"
+            + "\"input_wait_seconds\":\(String(format: "%.6f", inputWaitSeconds)),"
             + "\"held_at_stop\":{\(held)}}"
     }
 }

@@ -81,6 +81,7 @@ public final class PipelineRunner {
         removeReadyFile()
         defer { removeReadyFile() }
         var batch = ConsumerBatch()
+        var inputWaitSinceLastMessage = 0.0
         var stopping = false
         var stopRequestedAt: Date?
         while !stopping {
@@ -91,6 +92,7 @@ public final class PipelineRunner {
                 let rereading = tasks.values.contains { !$0.isCaughtUpWithCheckpoint }
                 if !rereading || Date().timeIntervalSince(requested) > 5 { break }
             }
+            let pollStartedAt = Date()
             do {
                 try consumer.pollBorrowing(into: &batch, maxMessages: 2_000, timeoutMilliseconds: 100)
             } catch {
@@ -115,6 +117,11 @@ public final class PipelineRunner {
             if received > 0 {
                 if summary.firstMessageAt == nil { summary.firstMessageAt = now }
                 summary.lastMessageAt = now
+                // Waits count once a message follows them: the idle end of a run is not one.
+                summary.inputWaitSeconds += inputWaitSinceLastMessage
+                inputWaitSinceLastMessage = 0
+            } else if summary.firstMessageAt != nil {
+                inputWaitSinceLastMessage += now.timeIntervalSince(pollStartedAt)
             }
             handOutputsOver()
             if writer.pendingRecords >= backpressureHighWater { try applyBackpressure() }

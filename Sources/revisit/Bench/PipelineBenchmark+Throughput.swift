@@ -81,8 +81,9 @@ extension PipelineBenchmark {
         let singleSeconds = try solo.processingSeconds(of: single)
         let singleRate = Double(solo.messages) / singleSeconds
         print("revisit run, 1 process          \(seconds(singleSeconds)) \(rate(singleRate)) events/s (first to last message; \(seconds(single.wallSeconds)) wall from process start: \(rate(Double(solo.messages) / single.wallSeconds)) events/s)")
-        print(String(format: "  first message %.1f s after the start (group join, restore), last %.1f s before the exit (last checkpoint, leaving the group)",
-                     (solo.firstMessageAt ?? 0) - single.startedAtEpoch, single.startedAtEpoch + single.wallSeconds - (solo.lastMessageAt ?? 0)))
+        print(String(format: "  first message %.1f s after the start (group join, restore), last %.1f s before the exit (last checkpoint, leaving the group); %.2f s of the interval waiting for input",
+                     (solo.firstMessageAt ?? 0) - single.startedAtEpoch, single.startedAtEpoch + single.wallSeconds - (solo.lastMessageAt ?? 0),
+                     solo.inputWaitSeconds ?? 0))
         print("  \(grouped(solo.messages)) messages, \(grouped(solo.outputsWritten)) outputs written (\(try outputBreakdown(application, partitions: partitions, bootstrap: broker.bootstrap))), \(grouped(solo.checkpoints ?? 0)) checkpoints, \(solo.backpressurePauses ?? 0) backpressure pauses")
         print("  " + cpuLine([single], broker: broker, brokerBefore: brokerBefore))
         try expectAll(solo.messages, of: sent, "revisit run 1/1")

@@ -16,6 +16,8 @@ struct RunSummaryLine: Decodable {
     /// Epoch seconds of the first and last input message processed.
     var firstMessageAt: Double?
     var lastMessageAt: Double?
+    /// Seconds of that interval spent waiting for input.
+    var inputWaitSeconds: Double?
 
     /// The summary in the child's stdout (its last line that is a JSON object).
     static func parse(_ child: BenchChild) throws -> RunSummaryLine {

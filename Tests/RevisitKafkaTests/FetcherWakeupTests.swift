@@ -1,0 +1,40 @@
+import Foundation
+@testable import RevisitKafka
+import Testing
+
+@Suite("Restarting librdkafka's fetching after its prefetch queue drained", .serialized)
+struct FetcherWakeupTests {
+    /// A prefetch of 2,000 messages over 8 partitions: librdkafka stops fetching every
+    /// partition each time the shared queue fills, many times over 40,000 messages.
+    @Test("A consumer whose queue keeps filling up wakes the fetcher, reads everything once, and stops waking it when caught up")
+    func wakesWhileBehindAndNotWhenCaughtUp() throws {
+        let support = try KafkaTestSupport(topics: ["prefetched": 8])
+        try KafkaTestSupport.produceSequenced(try support.producer(), topic: "prefetched", count: 40_000, keys: 97)
+        let consumer = try support.consumer(group: "wakeup") { $0.prefetchMessages = 2_000 }
+        try consumer.subscribe(["prefetched"])
+
+        var seen = Set<Int>()
+        var duplicates = 0
+        let deadline = Date().addingTimeInterval(120)
+        while seen.count < 40_000, Date() < deadline {
+            for message in try consumer.poll(maxMessages: 500, timeoutMilliseconds: 100).messages {
+                if !seen.insert(KafkaTestSupport.eventIndex(of: message.value)).inserted { duplicates += 1 }
+            }
+        }
+        #expect(seen.count == 40_000)
+        #expect(duplicates == 0)
+        #expect(consumer.fetcherWakeupCount > 0, "the queue filled and drained, and nothing asked a broker to fetch again")
+
+        // Caught up: every position equals its high watermark, so nothing is behind. A round
+        // the wakeup thread began before the last messages were handed out may still finish.
+        func idle(_ seconds: Double) throws {
+            let until = Date().addingTimeInterval(seconds)
+            while Date() < until { _ = try consumer.poll(timeoutMilliseconds: 50) }
+        }
+        try idle(0.2)
+        let caughtUp = consumer.fetcherWakeupCount
+        try idle(0.5)
+        #expect(consumer.fetcherWakeupCount == caughtUp)
+        try consumer.close()
+    }
+}
