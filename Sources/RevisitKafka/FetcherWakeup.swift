@@ -12,11 +12,14 @@ import Synchronization
 /// empties the queue and then idles. Measured on the embedded broker: a pause of 0.5-1 s
 /// after the first half million events.
 ///
-/// A background thread looks at the queue's length every few milliseconds. When it is below
-/// ``lowWater``, has not grown since the last look, and an assigned partition has more on its
-/// broker than was handed out, the thread asks one such partition per leader for its
-/// watermarks: a small request whose send wakes that broker's thread, which then decides to
-/// fetch again. A consumer that is caught up, or whose fetches are arriving, sends nothing.
+/// A background thread looks at the queue's length every few milliseconds. When it has
+/// dropped below ``lowWater`` since it was last at or above it, has not grown since the last
+/// look, and an assigned partition has more on its broker than was handed out, the thread
+/// asks one such partition per leader for its watermarks: a small request whose send wakes
+/// that broker's thread, which then decides to fetch again. That is at most one round of
+/// requests per filling of the queue; a consumer that keeps up with its input, whose queue
+/// never fills, sends none. (Woken every few milliseconds while it kept up with live traffic,
+/// the mock cluster's fetching slowed to a quarter.)
 final class FetcherWakeup: Sendable {
     /// The consumer's handle and queue, used from the wakeup thread. librdkafka's calls made
     /// here are thread-safe; the consumer stops this thread before it destroys either.
@@ -59,14 +62,20 @@ final class FetcherWakeup: Sendable {
 
     private func run() {
         var previousLength = Int.max
+        // Set once the queue reached the low-water mark: librdkafka stops fetching only above
+        // it, so a queue that never got there (a consumer keeping up with live traffic) has
+        // a fetcher that is running, and requests sent to it would only add load.
+        var filled = false
         var leaders = LeaderCache()
         while !stopping.load(ordering: .relaxed) {
             usleep(Self.lookIntervalMicroseconds)
             let length = Int(rd_kafka_queue_length(handles.queue))
             defer { previousLength = length }
-            guard length < lowWater, length <= previousLength else { continue }
+            if length >= lowWater { filled = true }
+            guard filled, length < lowWater, length <= previousLength else { continue }
             let lagging = laggingPartitions()
             guard !lagging.isEmpty else { continue }
+            filled = false
             var woken = Set<Int32>()
             for partition in lagging {
                 // Partitions of an unknown leader are asked each; one request wakes a broker.

@@ -37,4 +37,32 @@ struct FetcherWakeupTests {
         #expect(consumer.fetcherWakeupCount == caughtUp)
         try consumer.close()
     }
+
+    @Test("A consumer keeping up with live traffic never fills its queue and sends no wakeup")
+    func keepingUpSendsNothing() throws {
+        let support = try KafkaTestSupport(topics: ["live": 8])
+        let producer = try support.producer()
+        let consumer = try support.consumer(group: "live")
+        try consumer.subscribe(["live"])
+        var received = 0
+        var reports: [DeliveryReport] = []
+        // 100 messages every 20 ms for about 3 s, read as they come.
+        for round in 0..<150 {
+            for index in (round * 100)..<((round + 1) * 100) {
+                try producer.send(
+                    OutgoingMessage(topic: "live", key: Array("user-\(index % 31)".utf8), value: KafkaTestSupport.sequencedValue(index, keys: 31)),
+                    waitingForRoom: &reports)
+            }
+            reports += producer.poll(timeoutMilliseconds: 0)
+            received += try consumer.poll(maxMessages: 1_000, timeoutMilliseconds: 20).messages.count
+        }
+        _ = try producer.flush(timeoutMilliseconds: 10_000)
+        let deadline = Date().addingTimeInterval(30)
+        while received < 15_000, Date() < deadline {
+            received += try consumer.poll(timeoutMilliseconds: 50).messages.count
+        }
+        #expect(received == 15_000)
+        #expect(consumer.fetcherWakeupCount == 0)
+        try consumer.close()
+    }
 }

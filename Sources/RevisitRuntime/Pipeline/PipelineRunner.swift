@@ -362,25 +362,15 @@ public final class PipelineRunner {
     private var backpressureHighWater: Int { producerQueueLimit * 8 / 10 }
 
     /// When outputs pile up faster than the cluster takes them (a slow or absent broker),
-    /// stop fetching input until they drain to 20%, instead of letting memory grow: paused
-    /// partitions drop what librdkafka prefetched for them and fetch it again after the last
-    /// message handed out.
+    /// stop taking input until they drain to 20%, instead of letting memory grow. The consumer
+    /// is not paused: librdkafka stops fetching by itself once its prefetch queue is full
+    /// (``KafkaConsumerConfiguration/prefetchMessages``), and what it prefetched stays for
+    /// after the wait, where a paused partition drops it and fetches it again.
     private func applyBackpressure() throws(PipelineError) {
-        let assigned = tasks.keys.sorted().map { TopicPartition(input, $0) }
         summary.backpressurePauses += 1
-        do {
-            try consumer.pause(assigned)
-        } catch {
-            throw PipelineError(error)
-        }
         while writer.pendingRecords > producerQueueLimit / 5 {
             writer.waitForPending(atMost: producerQueueLimit / 5, timeout: 1)
             if let fatal = writer.fatalError { throw fatal }
-        }
-        do {
-            try consumer.resume(assigned)
-        } catch {
-            throw PipelineError(error)
         }
     }
 
