@@ -32,7 +32,7 @@ import Synchronization
 ///   input too, as the reference of what producing and fetching alone take. The measurement
 ///   runs with the pipeline's default consumer settings, then with a short
 ///   `kafka.fetch.wait.max.ms`: the mock cluster answers a fetch that finds nothing only after
-///   `fetch.wait.max.ms` (500 ms by default) even when data arrives meanwhile, where a real
+///   `fetch.wait.max.ms` (100 ms by default in `revisit run`) even when data arrives meanwhile, where a real
 ///   broker answers as soon as data arrives.
 /// - **Restore**: one event each for a million users (in time order, `allowed_lateness=0s`, so
 ///   every event is applied) through one catch-up member, then a second member of the same
@@ -193,7 +193,7 @@ struct PipelineBenchmark: ParsableCommand {
         print("The line `input itself` is the events topic read by the same consumer: the benchmark's own produce-to-fetch time, without the pipeline.")
         var rows = try measureLatency(application: "latency", extraSettings: [], logs: logs)
         if tunedFetchWaitMs > 0 {
-            print("-- again with --set kafka.fetch.wait.max.ms=\(tunedFetchWaitMs) for the pipeline (the mock answers a fetch that finds nothing only after fetch.wait.max.ms, default 500 ms, even when data arrives meanwhile; a real broker answers as soon as data arrives)")
+            print("-- again with --set kafka.fetch.wait.max.ms=\(tunedFetchWaitMs) for the pipeline (the mock answers a fetch that finds nothing only after fetch.wait.max.ms, 100 ms by default in revisit run, even when data arrives meanwhile; a real broker answers as soon as data arrives)")
             rows += try measureLatency(
                 application: "latency-fetch\(tunedFetchWaitMs)", extraSettings: ["kafka.fetch.wait.max.ms=\(tunedFetchWaitMs)"], logs: logs)
         }
