@@ -81,10 +81,8 @@ final class FetcherWakeup: Sendable {
                 // Partitions of an unknown leader are asked each; one request wakes a broker.
                 let leader = leaders.leader(of: partition, client: handles.client)
                 if let leader, !woken.insert(leader).inserted { continue }
-                var low: Int64 = 0
-                var high: Int64 = 0
-                _ = rd_kafka_query_watermark_offsets(
-                    handles.client, partition.topic, partition.partition, &low, &high, 1_000)
+                // The answer does not matter, only that the request was sent.
+                _ = try? RdKafkaClient.watermarks(handle: handles.client, of: partition, timeoutMilliseconds: 1_000)
                 wakeups.add(1, ordering: .relaxed)
                 if stopping.load(ordering: .relaxed) { return }
             }
@@ -102,12 +100,8 @@ final class FetcherWakeup: Sendable {
               rd_kafka_position(handles.client, assignment) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [] }
         var lagging: [TopicPartition] = []
         for element in CPartitionList.elements(of: assignment) where element.offset >= 0 {
-            var low: Int64 = -1
-            var high: Int64 = -1
             let partition = element.topicPartition
-            guard rd_kafka_get_watermark_offsets(
-                handles.client, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR
-            else { continue }
+            guard let high = RdKafkaClient.cachedWatermarks(handle: handles.client, of: partition)?.high else { continue }
             if high > element.offset { lagging.append(partition) }
         }
         return lagging
@@ -125,18 +119,11 @@ private struct LeaderCache {
         if let leader = leaders[partition], age < .seconds(10) { return leader }
         guard age >= .seconds(1) else { return leaders[partition] }
         lastReadAt = .now
-        var metadata: UnsafePointer<rd_kafka_metadata>?
-        guard rd_kafka_metadata(client, 0, nil, &metadata, 1_000) == RD_KAFKA_RESP_ERR_NO_ERROR,
-              let metadata else { return nil }
-        defer { rd_kafka_metadata_destroy(metadata) }
+        guard let topics = try? RdKafkaClient.topicMetadata(handle: client, allTopics: false, timeoutMilliseconds: 1_000)
+        else { return nil }
         leaders.removeAll(keepingCapacity: true)
-        for topicIndex in 0..<Int(metadata.pointee.topic_cnt) {
-            let topic = metadata.pointee.topics[topicIndex]
-            let name = String(cString: topic.topic)
-            for partitionIndex in 0..<Int(topic.partition_cnt) {
-                let described = topic.partitions[partitionIndex]
-                leaders[TopicPartition(name, described.id)] = described.leader
-            }
+        for topic in topics {
+            for (id, leader) in topic.leaders { leaders[TopicPartition(topic.name, id)] = leader }
         }
         return leaders[partition]
     }

@@ -372,11 +372,7 @@ public final class KafkaConsumer {
     /// A partition's watermarks as the last fetch response reported them, without asking the
     /// broker: cheap enough for a lag check per poll. `nil` until a fetch has answered.
     public func cachedWatermarks(of partition: TopicPartition) -> (low: Int64, high: Int64)? {
-        var low: Int64 = -1
-        var high: Int64 = -1
-        let result = rd_kafka_get_watermark_offsets(client.handle, partition.topic, partition.partition, &low, &high)
-        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
-        return (low, high)
+        RdKafkaClient.cachedWatermarks(handle: client.handle, of: partition)
     }
 
     /// Every topic in the cluster with its partition count.

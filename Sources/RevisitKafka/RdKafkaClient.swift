@@ -51,6 +51,20 @@ final class RdKafkaClient {
 
     /// Reads a partition's low and high watermark offsets from its leader.
     func watermarks(of partition: TopicPartition, timeoutMilliseconds: Int32) throws(KafkaError) -> (low: Int64, high: Int64) {
+        try Self.watermarks(handle: handle, of: partition, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Reads cluster metadata: every topic with its partition count.
+    func topicMetadata(timeoutMilliseconds: Int32) throws(KafkaError) -> [TopicMetadata] {
+        try Self.topicMetadata(handle: handle, allTopics: true, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    // MARK: - Calls safe from any thread
+
+    /// ``watermarks(of:timeoutMilliseconds:)`` on a bare handle.
+    static func watermarks(
+        handle: OpaquePointer, of partition: TopicPartition, timeoutMilliseconds: Int32
+    ) throws(KafkaError) -> (low: Int64, high: Int64) {
         var low: Int64 = 0
         var high: Int64 = 0
         let result = rd_kafka_query_watermark_offsets(
@@ -61,19 +75,34 @@ final class RdKafkaClient {
         return (low, high)
     }
 
-    /// Reads cluster metadata: every topic with its partition count.
-    func topicMetadata(timeoutMilliseconds: Int32) throws(KafkaError) -> [TopicMetadata] {
+    /// A partition's watermarks as the last fetch response reported them, without asking the
+    /// broker; `nil` until a fetch has answered.
+    static func cachedWatermarks(handle: OpaquePointer, of partition: TopicPartition) -> (low: Int64, high: Int64)? {
+        var low: Int64 = -1
+        var high: Int64 = -1
+        let result = rd_kafka_get_watermark_offsets(handle, partition.topic, partition.partition, &low, &high)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+        return (low, high)
+    }
+
+    /// Reads metadata of every topic in the cluster, or with `allTopics` false of the topics
+    /// this client uses (subscribed, assigned, produced to).
+    static func topicMetadata(
+        handle: OpaquePointer, allTopics: Bool, timeoutMilliseconds: Int32
+    ) throws(KafkaError) -> [TopicMetadata] {
         var metadata: UnsafePointer<rd_kafka_metadata>?
-        let result = rd_kafka_metadata(handle, 1, nil, &metadata, timeoutMilliseconds)
+        let result = rd_kafka_metadata(handle, allTopics ? 1 : 0, nil, &metadata, timeoutMilliseconds)
         guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
             throw .broker(result, "read cluster metadata")
         }
         defer { rd_kafka_metadata_destroy(metadata) }
         return (0..<Int(metadata.pointee.topic_cnt)).map { index in
             let topic = metadata.pointee.topics[index]
+            let partitions = (0..<Int(topic.partition_cnt)).map { topic.partitions[$0] }
             return TopicMetadata(
                 name: String(cString: topic.topic),
                 partitionCount: Int(topic.partition_cnt),
+                leaders: Dictionary(partitions.map { ($0.id, $0.leader) }, uniquingKeysWith: { first, _ in first }),
                 error: KafkaErrorCode(topic.err))
         }.sorted { $0.name < $1.name }
     }
@@ -83,6 +112,8 @@ final class RdKafkaClient {
 public struct TopicMetadata: Sendable, Equatable {
     public var name: String
     public var partitionCount: Int
+    /// The leader broker id of each partition, by partition id (-1: none at the moment).
+    public var leaders: [Int32: Int32]
     /// A topic-level error the broker reported (for example, unknown topic).
     public var error: KafkaErrorCode
 }

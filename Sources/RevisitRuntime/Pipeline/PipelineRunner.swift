@@ -364,8 +364,8 @@ public final class PipelineRunner {
     /// When outputs pile up faster than the cluster takes them (a slow or absent broker),
     /// stop taking input until they drain to 20%, instead of letting memory grow. The consumer
     /// is not paused: librdkafka stops fetching by itself once its prefetch queue is full
-    /// (``KafkaConsumerConfiguration/prefetchMessages``), and what it prefetched stays for
-    /// after the wait, where a paused partition drops it and fetches it again.
+    /// (``KafkaConsumerConfiguration/prefetchMessages``) and keeps what it prefetched for
+    /// after the wait, which a paused partition would drop and fetch again.
     private func applyBackpressure() throws(PipelineError) {
         summary.backpressurePauses += 1
         while writer.pendingRecords > producerQueueLimit / 5 {
