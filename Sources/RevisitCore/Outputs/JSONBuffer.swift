@@ -9,10 +9,11 @@ public struct JSONBuffer: ~Copyable {
     private var capacity: Int
     /// The bytes written so far.
     public private(set) var count = 0
-    /// The last day written by ``date(_:)`` or ``timestamp(_:)`` and its `YYYY-MM-DD`: a
-    /// profile's instants mostly share a day, and the civil date is the costly part.
-    private var cachedDay: Int64 = .min
-    private var cachedDate: (UInt64, UInt16) = (0, 0)
+    /// Days written by ``date(_:)`` or ``timestamp(_:)`` with their `YYYY-MM-DD`, in
+    /// ``dateCacheSize`` slots by day number: a profile's dates (first seen, last visit,
+    /// as of, ...) span weeks, and the civil date is the costly part of writing one.
+    private let cachedDays: UnsafeMutablePointer<Int64>
+    private let cachedDates: UnsafeMutablePointer<CachedDate>
     /// `"00"` to `"99"`, two bytes each: numbers are written two digits per division. Held
     /// by the buffer because a global table would be initialised lazily, checked at every use.
     private let digitPairs: UnsafeMutablePointer<UInt16>
@@ -25,12 +26,27 @@ public struct JSONBuffer: ~Copyable {
             let text = (UInt16(0x30 + v % 10) << 8) | UInt16(0x30 + v / 10)
             digitPairs[v] = UInt16(littleEndian: text)
         }
+        self.cachedDays = .allocate(capacity: Self.dateCacheSize)
+        cachedDays.initialize(repeating: .min, count: Self.dateCacheSize)
+        self.cachedDates = .allocate(capacity: Self.dateCacheSize)
+        cachedDates.initialize(repeating: CachedDate(head: 0, tail: 0), count: Self.dateCacheSize)
     }
 
     deinit {
         base.deallocate()
         digitPairs.deallocate()
+        cachedDays.deallocate()
+        cachedDates.deallocate()
     }
+
+    /// The ten bytes of a `YYYY-MM-DD`, as two loads.
+    private struct CachedDate {
+        var head: UInt64
+        var tail: UInt16
+    }
+
+    /// Slots of the date cache: any 64 consecutive days have one each.
+    private static let dateCacheSize = 64
 
     /// Forgets the bytes written, keeping the memory.
     public mutating func removeAll() { count = 0 }
@@ -215,29 +231,41 @@ public struct JSONBuffer: ~Copyable {
     @inline(__always)
     private mutating func fixedPoint(_ x: Double, scale: Int64, places: Int) {
         guard x.isFinite else { raw("null"); return }
-        let scaled = (x * Double(scale)).rounded()
+        let scaled = x * Double(scale)
+        // From 2^52 up every double is an integer: the limit means the same before rounding.
         guard abs(scaled) < 9.0e15 else {
             var text = x.description
             text.withUTF8 { raw(UnsafeRawBufferPointer($0)) }
             return
         }
+        // Rounding half away from zero, as `rounded()` does, without its library call: the
+        // truncation and the remainder are exact in this range.
         var units = Int64(scaled)
+        let remainder = scaled - Double(units)
+        if remainder >= 0.5 { units += 1 } else if remainder <= -0.5 { units -= 1 }
         if units < 0 { byte(0x2D); units = -units }
         let whole = units / scale
         unsignedDigits(UInt64(whole))
-        var fraction = units - whole * scale
+        var fraction = Int(truncatingIfNeeded: units - whole * scale)
         guard fraction != 0 else { return }
-        var width = places
-        while fraction % 10 == 0 { fraction /= 10; width -= 1 }
-        reserve(width + 1)
+        // All `places` digits two at a time (from the right), then the trailing zeros dropped.
+        reserve(places + 2)
         base[count] = 0x2E
-        var i = count + width
-        for _ in 0..<width {
-            base[i] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
+        var end = count + 1 + places
+        let last = end
+        if places & 1 == 1 {
+            base[end - 1] = UInt8(truncatingIfNeeded: fraction % 10) &+ 0x30
             fraction /= 10
-            i -= 1
+            end -= 1
         }
-        count += width + 1
+        while end > count + 1 {
+            put2(fraction % 100, base + end - 2)
+            fraction /= 100
+            end -= 2
+        }
+        var width = last
+        while base[width - 1] == 0x30 { width -= 1 }
+        count = width
     }
 
     // MARK: - Dates and times
@@ -281,7 +309,8 @@ public struct JSONBuffer: ~Copyable {
     /// checked to be after 2000).
     @inline(__always)
     private mutating func putDate(_ day: Int64, at offset: Int) {
-        if day != cachedDay {
+        let slot = Int(truncatingIfNeeded: day) & (Self.dateCacheSize - 1)
+        if cachedDays[slot] != day {
             let (y, m, d) = CivilDate.civil(day)
             let year = ((y % 10_000) + 10_000) % 10_000
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 10) { b in
@@ -293,13 +322,14 @@ public struct JSONBuffer: ~Copyable {
                 p[7] = 0x2D
                 put2(d, p + 8)
                 let raw = UnsafeRawPointer(p)
-                cachedDate = (raw.loadUnaligned(as: UInt64.self), raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
+                cachedDates[slot] = CachedDate(
+                    head: raw.loadUnaligned(as: UInt64.self), tail: raw.loadUnaligned(fromByteOffset: 8, as: UInt16.self))
             }
-            cachedDay = day
+            cachedDays[slot] = day
         }
         let target = UnsafeMutableRawPointer(base + offset)
-        target.storeBytes(of: cachedDate.0, as: UInt64.self)
-        target.storeBytes(of: cachedDate.1, toByteOffset: 8, as: UInt16.self)
+        target.storeBytes(of: cachedDates[slot].head, as: UInt64.self)
+        target.storeBytes(of: cachedDates[slot].tail, toByteOffset: 8, as: UInt16.self)
     }
 
     /// Two decimal digits of `v` (0...99).

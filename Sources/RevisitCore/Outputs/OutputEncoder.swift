@@ -1,7 +1,7 @@
 /// The JSON forms of the output records (SPEC 6), one line each, fields in a fixed order.
 public enum OutputEncoder {
     /// Appends the JSON of any record (a tombstone as `{"user_id":…,"tombstone":true}`).
-    public static func append(_ record: OutputRecord, to out: inout JSONBuffer) {
+    public static func append(_ record: borrowing OutputRecord, to out: inout JSONBuffer) {
         switch record {
         case .profile(let p): append(p, to: &out)
         case .session(let s): append(s, to: &out)

@@ -13,72 +13,92 @@ public struct OutputMessageEncoder: Sendable {
     public static let sourceHeader = "revisit.source"
 
     public let topics: TopicNames
+    /// ``TopicNames/outputs``, computed once.
+    private let outputTopics: [String]
 
     public init(topics: TopicNames) {
         self.topics = topics
-    }
-
-    /// The topic a record goes to.
-    public func topic(of record: OutputRecord) -> String {
-        switch record {
-        case .profile, .tombstone: topics.profiles
-        case .session: topics.sessions
-        case .alert: topics.alerts
-        case .deadLetter: topics.dlq
-        }
-    }
-
-    /// The index of a record's topic in ``TopicNames/outputs``.
-    public static func outputIndex(of record: OutputRecord) -> Int {
-        switch record {
-        case .profile, .tombstone: 0
-        case .session: 1
-        case .alert: 2
-        case .deadLetter: 3
-        }
+        self.outputTopics = topics.outputs
     }
 
     /// Queues `record` for `partition` (the task's own partition) on `producer`, encoding
     /// its value into `buffer`, which the caller reuses from record to record; when the
     /// producer's queue is full, serves delivery reports into `reports` until there is room.
-    /// A record whose message is among `written` is not sent (it uses that one up): the
-    /// result says whether it was sent.
+    /// A record whose message is among `written` is not sent (it uses that one up).
+    ///
+    /// - Returns: the index in ``TopicNames/outputs`` of the topic it was sent to, or nil
+    ///   when it was already written.
     public func send(
-        _ record: OutputRecord, partition: Int32, through producer: KafkaProducer, buffer: inout JSONBuffer,
+        _ record: borrowing OutputRecord, partition: Int32, through producer: KafkaProducer, buffer: inout JSONBuffer,
         skipping written: inout WrittenOutputs, reports: inout [DeliveryReport]
-    ) throws(KafkaError) -> Bool {
-        let topic = topic(of: record)
+    ) throws(KafkaError) -> Int? {
+        // One switch takes out the payload, once: each access to an enum's payload copies it,
+        // with every string it holds.
+        let slot: Int
+        let sent: Bool
         switch record {
-        case .deadLetter(let d):
-            let source = Array(d.source.description.utf8)
-            if !written.isEmpty {
-                let id = d.key.withUnsafeBytesIfPresent { key in
-                    d.value.withUnsafeBytes { value in
-                        source.withUnsafeBytes { WrittenOutputs.identity(topic: topic, key: key, value: value, timestamp: nil, source: $0) }
-                    }
-                }
-                if written.consume(id) { return false }
-            }
-            try producer.waitingForRoom(&reports) { () throws(KafkaError) in
-                try producer.send(OutgoingMessage(
-                    topic: topic, partition: partition, key: d.key, value: d.value,
-                    headers: [
-                        KafkaHeader(name: "revisit.error", string: d.reason.rawValue),
-                        KafkaHeader(name: "revisit.detail", string: d.detail),
-                        KafkaHeader(name: Self.sourceHeader, value: source),
-                    ]))
-            }
-            return true
-        case .tombstone(let user, let at):
-            return try send(topic: topic, partition: partition, key: user, value: nil, timestamp: at,
-                            producer: producer, written: &written, reports: &reports)
-        default:
+        case .profile(let p):
+            slot = 0
             buffer.removeAll()
-            OutputEncoder.append(record, to: &buffer)
-            return try buffer.withBytes { value throws(KafkaError) in
-                try send(topic: topic, partition: partition, key: record.userID ?? "", value: value,
-                         timestamp: record.instant, producer: producer, written: &written, reports: &reports)
+            OutputEncoder.append(p, to: &buffer)
+            sent = try send(slot: slot, partition: partition, key: p.userID, encoded: buffer, timestamp: p.instant,
+                            producer: producer, written: &written, reports: &reports)
+        case .session(let s):
+            slot = 1
+            buffer.removeAll()
+            OutputEncoder.append(s, to: &buffer)
+            sent = try send(slot: slot, partition: partition, key: s.userID, encoded: buffer, timestamp: s.closedAt,
+                            producer: producer, written: &written, reports: &reports)
+        case .alert(let a):
+            slot = 2
+            buffer.removeAll()
+            OutputEncoder.append(a, to: &buffer)
+            sent = try send(slot: slot, partition: partition, key: a.userID, encoded: buffer, timestamp: a.at,
+                            producer: producer, written: &written, reports: &reports)
+        case .tombstone(let user, let at):
+            slot = 0
+            sent = try send(topic: topics.profiles, partition: partition, key: user, value: nil, timestamp: at,
+                            producer: producer, written: &written, reports: &reports)
+        case .deadLetter(let d):
+            slot = 3
+            sent = try send(d, partition: partition, producer: producer, written: &written, reports: &reports)
+        }
+        return sent ? slot : nil
+    }
+
+    private func send(
+        _ d: DeadLetterRecord, partition: Int32, producer: KafkaProducer, written: inout WrittenOutputs,
+        reports: inout [DeliveryReport]
+    ) throws(KafkaError) -> Bool {
+        let topic = topics.dlq
+        let source = Array(d.source.description.utf8)
+        if !written.isEmpty {
+            let id = d.key.withUnsafeBytesIfPresent { key in
+                d.value.withUnsafeBytes { value in
+                    source.withUnsafeBytes { WrittenOutputs.identity(topic: topic, key: key, value: value, timestamp: nil, source: $0) }
+                }
             }
+            if written.consume(id) { return false }
+        }
+        try producer.waitingForRoom(&reports) { () throws(KafkaError) in
+            try producer.send(OutgoingMessage(
+                topic: topic, partition: partition, key: d.key, value: d.value,
+                headers: [
+                    KafkaHeader(name: "revisit.error", string: d.reason.rawValue),
+                    KafkaHeader(name: "revisit.detail", string: d.detail),
+                    KafkaHeader(name: Self.sourceHeader, value: source),
+                ]))
+        }
+        return true
+    }
+
+    private func send(
+        slot: Int, partition: Int32, key: String, encoded buffer: borrowing JSONBuffer, timestamp: Int64,
+        producer: KafkaProducer, written: inout WrittenOutputs, reports: inout [DeliveryReport]
+    ) throws(KafkaError) -> Bool {
+        try buffer.withBytes { value throws(KafkaError) in
+            try send(topic: outputTopics[slot], partition: partition, key: key, value: value, timestamp: timestamp,
+                     producer: producer, written: &written, reports: &reports)
         }
     }
 

@@ -292,10 +292,10 @@ final class OutputWriter: Sendable {
                         // every string they hold.
                         try records.withUnsafeBufferPointer { records throws(KafkaError) in
                             for index in records.indices {
-                                if try encoder.send(
+                                if let slot = try encoder.send(
                                     records[index], partition: partition, through: producer, buffer: &buffer,
                                     skipping: &written, reports: &reports) {
-                                    sent[OutputMessageEncoder.outputIndex(of: records[index])] += 1
+                                    sent[slot] += 1
                                 } else {
                                     skipped += 1
                                 }
@@ -403,36 +403,65 @@ final class OutputWriter: Sendable {
     private func takeReports(_ writer: WriterThreadState) {
         guard !writer.reports.isEmpty else { return }
         var failed: Set<Int32> = []
-        // Reports come in runs of one partition and topic: look task and slot up once per run.
-        var partition: Int32 = -1
-        var task: TaskWrites?
-        var topic = ""
-        var slot: Int?
-        for report in writer.reports {
-            let p = report.topicPartition.partition
-            if p != partition {
-                partition = p
-                task = writer.tasks[p]
-            }
-            if report.topicPartition.topic != topic {
-                topic = report.topicPartition.topic
-                slot = writer.slot(of: topic)
-            }
-            guard let task, report.messageID >= task.firstMessageID, let slot else { continue }
-            task.reported[slot] += 1
-            if !report.isDelivered {
-                logger.error("delivery to \(report.topicPartition) failed: \(report.error!); partition \(p) restarts from its last checkpoint")
-                task.failed = true
-                failed.insert(p)
-            } else if slot < writer.stateSlot {
-                task.ends[slot] = report.offset + 1
-                for index in task.checkpoints.indices where task.checkpoints[index].outputTargets[slot] == task.reported[slot] {
-                    task.checkpoints[index].capturedEnds[slot] = task.ends[slot]
+        // Reports come in runs of one partition and topic (a batch's messages): task, slot
+        // and the checkpoints waiting on them are looked up once per run.
+        writer.reports.withUnsafeBufferPointer { reports in
+            var start = 0
+            while start < reports.count {
+                let first = reports[start].topicPartition
+                var end = start + 1
+                while end < reports.count, reports[end].topicPartition.partition == first.partition,
+                      reports[end].topicPartition.topic == first.topic {
+                    end += 1
                 }
+                if let task = writer.tasks[first.partition], let slot = writer.slot(of: first.topic) {
+                    count(UnsafeBufferPointer(rebasing: reports[start..<end]), of: task, slot: slot,
+                          capturesEnds: slot < writer.stateSlot, failed: &failed)
+                }
+                start = end
             }
         }
         writer.reports.removeAll(keepingCapacity: true)
         if !failed.isEmpty { state.withLock { $0.failed.formUnion(failed) } }
+    }
+
+    /// Counts one run of reports of `task`'s `slot`; with `capturesEnds` (an output slot),
+    /// keeps the end offset and gives it to the checkpoints whose last message before them
+    /// is in the run.
+    private func count(
+        _ run: UnsafeBufferPointer<DeliveryReport>, of task: TaskWrites, slot: Int, capturesEnds: Bool,
+        failed: inout Set<Int32>
+    ) {
+        var reported = task.reported[slot]
+        // Only output slots have an end offset.
+        var end = capturesEnds ? task.ends[slot] : -1
+        // Checkpoints are queued in sending order, so their targets never decrease.
+        var waiting: [(index: Int, target: Int)] = []
+        if capturesEnds {
+            for index in task.checkpoints.indices {
+                let target = task.checkpoints[index].outputTargets[slot]
+                if target > reported, target <= reported + run.count { waiting.append((index, target)) }
+            }
+        }
+        var next = 0
+        for report in run where report.messageID >= task.firstMessageID {
+            reported += 1
+            if !report.isDelivered {
+                let p = report.topicPartition.partition
+                logger.error("delivery to \(report.topicPartition) failed: \(report.error!); partition \(p) restarts from its last checkpoint")
+                task.failed = true
+                failed.insert(p)
+            } else if capturesEnds {
+                end = report.offset + 1
+                // A target passed by a failed report stays unset: its task failed anyway.
+                while next < waiting.count, waiting[next].target <= reported {
+                    if waiting[next].target == reported { task.checkpoints[waiting[next].index].capturedEnds[slot] = end }
+                    next += 1
+                }
+            }
+        }
+        task.reported[slot] = reported
+        if capturesEnds { task.ends[slot] = end }
     }
 
     /// A checkpoint became durable, or cannot (its task failed or was replaced).
