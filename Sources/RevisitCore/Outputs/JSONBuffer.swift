@@ -180,6 +180,18 @@ public struct JSONBuffer: ~Copyable {
     }
 
     public mutating func integer(_ value: Int64) {
+        // Counts, streaks and visit days are mostly one or two digits.
+        if value >= 0, value < 100 {
+            reserve(2)
+            if value < 10 {
+                base[count] = UInt8(truncatingIfNeeded: value) &+ 0x30
+                count += 1
+            } else {
+                put2(Int(truncatingIfNeeded: value), base + count)
+                count += 2
+            }
+            return
+        }
         reserve(20)
         if value < 0 {
             base[count] = 0x2D
@@ -216,6 +228,7 @@ public struct JSONBuffer: ~Copyable {
 
     /// A decimal rounded to `places` digits after the point, trailing zeros removed
     /// (`0.25`, `3`, `0.123457`). Non-finite values are written as `null`.
+    @inline(__always)
     public mutating func decimal(_ x: Double, places: Int = 6) {
         // The places the outputs use get constant divisors, which compile to multiplications.
         switch places {
