@@ -52,7 +52,8 @@ import Testing
         let rules = RetentionRules()
         let evaluator = StatusEvaluator(rules: rules)
         let model = ChurnModel(rules.churnModel)
-        for visits in [1, 2, 5, 40, 120] {
+        // 1,024 repeat visit days is the first count past the precomputed base terms.
+        for visits in [1, 2, 5, 40, 120, 1_024, 1_025, 1_026, 5_000] {
             var u = UserState()
             u.firstVisitDay = 19_000
             u.lastVisitDay = Int32(19_000 + visits * 2)

@@ -20,17 +20,25 @@ struct StatusEvaluator: Sendable {
     private let thresholdLogit: Double
     /// `logit` of every level whose crossing changes an output (bands and threshold).
     private let levelLogits: [Double]
+    /// `log(a / (b + x))` for the repeat visit days `x` most users have, computed once: it
+    /// is needed at every evaluation.
+    private let baseByRepeatDays: [Double]
 
     init(rules: RetentionRules) {
         self.rules = rules
         self.parameters = rules.churnModel
-        self.logA = log(rules.churnModel.a)
+        let logA = log(rules.churnModel.a)
+        self.logA = logA
+        self.baseByRepeatDays = (0..<Self.tabulatedRepeatDays).map { logA - log(rules.churnModel.b + Double($0)) }
         self.bandLogits = rules.riskBands.sorted().map(Self.logit)
         self.thresholdLogit = Self.logit(rules.riskThreshold)
         self.levelLogits = Array(Set(rules.riskBands + [rules.riskThreshold])).sorted().map(Self.logit)
     }
 
     static func logit(_ p: Double) -> Double { log(p) - log1p(-p) }
+
+    /// Repeat visit days with a precomputed base term (about three years of daily visits).
+    private static let tabulatedRepeatDays = 1_024
 
     // MARK: - Churn risk
 
@@ -46,10 +54,12 @@ struct StatusEvaluator: Sendable {
 
     func terms(_ u: UserState) -> RiskTerms {
         let first = Int64(u.firstVisitDay), last = Int64(u.lastVisitDay)
-        let x = Double(max(0, Int(u.visitDaysTotal) - 1))
+        let repeatDays = max(0, Int(u.visitDaysTotal) - 1)
+        let x = Double(repeatDays)
         let tx = Double(max(0, last - first))
+        let base = repeatDays < baseByRepeatDays.count ? baseByRepeatDays[repeatDays] : logA - log(parameters.b + x)
         return RiskTerms(
-            base: logA - log(parameters.b + x), slope: parameters.r + x, scale: parameters.alpha + tx,
+            base: base, slope: parameters.r + x, scale: parameters.alpha + tx,
             tx: tx, first: first, last: last)
     }
 
