@@ -38,6 +38,7 @@ public final class KafkaConsumer {
         let client = try RdKafkaClient(type: RD_KAFKA_CONSUMER, conf: conf, logger: logger)
         rd_kafka_poll_set_consumer(client.handle)
         let queue = rd_kafka_queue_get_consumer(client.handle)!
+        client.events.assignsFromLogStart = configuration.assignsFromLogStart
         self.client = client
         self.queue = queue
         self.usesGroup = configuration.groupID != nil
@@ -469,6 +470,7 @@ private func rdKafkaRebalance(
     switch code {
     case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
         events.assignmentsReceived += 1
+        if events.assignsFromLogStart, let partitions { startAtLogStart(partitions, handle: handle, events: events) }
         if cooperative {
             if let error = rd_kafka_incremental_assign(handle, partitions) {
                 events.errors.append(.consuming(error, "assign \(list)"))
@@ -485,5 +487,22 @@ private func rdKafkaRebalance(
     default:
         events.errors.append(.broker(code, "rebalance"))
         rd_kafka_assign(handle, nil)
+    }
+}
+
+/// Sets each partition of an assignment to start at its log start (see
+/// ``KafkaConsumerConfiguration/assignsFromLogStart``); one whose watermarks cannot be read
+/// keeps its offset, so it starts at the committed one.
+private func startAtLogStart(
+    _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, handle: OpaquePointer, events: ClientEvents
+) {
+    guard partitions.pointee.cnt > 0, let elements = partitions.pointee.elems else { return }
+    for index in 0..<Int(partitions.pointee.cnt) {
+        let partition = TopicPartition(String(cString: elements[index].topic), elements[index].partition)
+        do {
+            elements[index].offset = try RdKafkaClient.watermarks(handle: handle, of: partition, timeoutMilliseconds: 1_000).low
+        } catch {
+            events.logger.debug("\(partition) starts at its committed offset: its log start is unknown (\(error))")
+        }
     }
 }

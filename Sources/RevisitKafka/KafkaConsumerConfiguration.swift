@@ -29,6 +29,16 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// and a partition that starts late then waits with it. 100 ms bounds that wait while an
     /// idle consumer sends at most ten fetches a second per broker.
     public var fetchWaitMaxMilliseconds = 100
+    /// Whether a partition the group assigns starts fetching at its log start, read in the
+    /// rebalance callback before the assignment, instead of at the group's committed offset,
+    /// which librdkafka looks up (or resets with ``autoOffsetReset``) after it.
+    ///
+    /// For an application that seeks every assigned partition to a start of its own: then
+    /// no lookup of librdkafka's is still under way when it seeks. librdkafka 2.0.2 takes the
+    /// answer of such a lookup that comes after a seek for a reason to look the offset up
+    /// again, half a second later, and fetches nothing for the partition in between. When
+    /// the log start cannot be read, the partition starts at the committed offset.
+    public var assignsFromLogStart = false
 
     /// ``prefetchMessages``, or the `queued.min.messages` of ``kafka``'s properties, which win.
     var effectivePrefetchMessages: Int {

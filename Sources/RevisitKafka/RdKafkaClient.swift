@@ -128,6 +128,8 @@ final class ClientEvents {
     var errors: [KafkaError] = []
     /// Set while a consumer closes: revocations are released inside the callback.
     var releaseImmediately = false
+    /// ``KafkaConsumerConfiguration/assignsFromLogStart``.
+    var assignsFromLogStart = false
     /// Assignments the group handed this consumer (see `awaitFirstAssignmentIfJoining`).
     var assignmentsReceived = 0
     /// Topic names by `rd_kafka_topic_t` pointer, so a delivery report does not build a new

@@ -141,6 +141,43 @@ struct KafkaConsumerGroupTests {
         #expect(committed.values.compactMap { $0 }.reduce(0, +) == 400)
     }
 
+    @Test("With assignsFromLogStart an assigned partition starts at its log start, not at the group's commit")
+    func assignmentFromLogStartIgnoresCommits() throws {
+        let support = try KafkaTestSupport(topics: ["visits": 2])
+        try KafkaTestSupport.produceSequenced(try support.producer(), topic: "visits", count: 200, keys: 10)
+        let partitions = [TopicPartition("visits", 0), TopicPartition("visits", 1)]
+        do {
+            let consumer = try support.consumer(group: "from-start")
+            try consumer.subscribe(["visits"])
+            var assigned = false
+            let deadline = Date().addingTimeInterval(30)
+            while !assigned, Date() < deadline {
+                assigned = try consumer.poll(timeoutMilliseconds: 50).rebalances.contains {
+                    if case .assigned = $0 { true } else { false }
+                }
+            }
+            try #require(assigned)
+            try consumer.commit(partitions.map { TopicPartitionOffset($0, offset: 50) })
+            try consumer.close()
+        }
+
+        func firstOffsets(assignsFromLogStart: Bool) throws -> [Int32: Int64] {
+            let consumer = try support.consumer(group: "from-start") { $0.assignsFromLogStart = assignsFromLogStart }
+            defer { try? consumer.close() }
+            try consumer.subscribe(["visits"])
+            var first: [Int32: Int64] = [:]
+            let deadline = Date().addingTimeInterval(30)
+            while first.count < 2, Date() < deadline {
+                for message in try consumer.poll(timeoutMilliseconds: 50).messages where first[message.partition] == nil {
+                    first[message.partition] = message.offset
+                }
+            }
+            return first
+        }
+        #expect(try firstOffsets(assignsFromLogStart: false) == [0: 50, 1: 50])
+        #expect(try firstOffsets(assignsFromLogStart: true) == [0: 0, 1: 0])
+    }
+
     @Test("A member closed at any point of its group join closes in bounded time")
     func closeWhileJoining() throws {
         let support = try KafkaTestSupport(topics: ["joins": 2])

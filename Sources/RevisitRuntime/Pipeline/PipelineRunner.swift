@@ -73,6 +73,8 @@ public final class PipelineRunner {
             var consumerConfiguration = KafkaConsumerConfiguration(
                 kafka: configuration.kafka.withClientID("revisit-run"), groupID: pipeline.applicationID)
             consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
+            // Every task seeks its partition to the start its restore found (see start(_:)).
+            consumerConfiguration.assignsFromLogStart = true
             consumer = try KafkaConsumer(configuration: consumerConfiguration)
             try consumer.subscribe([input])
         } catch {
@@ -206,8 +208,11 @@ public final class PipelineRunner {
         // The re-stated checkpoints of the new owners go out first, fencing former owners.
         try checkpointAndWait(partitions.compactMap { tasks[$0] })
         do {
-            try consumer.seek(positions)
+            // Resumed first: librdkafka 2.0.2 reconsiders fetching a resumed partition only
+            // when its broker thread next wakes (up to a second later), a seek at once.
+            // Whatever a resumed partition fetches before its seek is discarded by the seek.
             try consumer.resume(topicPartitions)
+            try consumer.seek(positions)
         } catch {
             throw PipelineError(error)
         }
