@@ -91,10 +91,10 @@ final class PartitionTask {
     /// `now` is the time the batch was polled, `wallClock` the same in epoch ms.
     func handle(_ message: BorrowedMessage, now: Date, wallClock: Int64) {
         if let limit = firstMessageBelow {
-            // The consumer fetches from the committed offset (the checkpoint's input offset),
-            // and the committed-offset lookup that starts an assignment can land after the
-            // task's seek back to its start and undo it. Those messages are not the stream the
-            // task needs: skip them and have the runner seek again. The re-read region holds
+            // A partition whose log start could not be read at its assignment starts at the
+            // committed offset (the checkpoint's input offset), and librdkafka's lookup of it
+            // can land after the task's seek back to its start and undo it. Those messages are
+            // not the stream the task needs: skip them and have the runner seek again. The re-read region holds
             // at least one message (the oldest buffered event), so the right stream's first
             // message is below the limit.
             guard message.offset < limit else {
