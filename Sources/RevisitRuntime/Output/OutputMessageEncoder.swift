@@ -35,33 +35,29 @@ public struct OutputMessageEncoder: Sendable {
         // One switch takes out the payload, once: each access to an enum's payload copies it,
         // with every string it holds.
         let slot: Int
-        let sent: Bool
+        let key: String
+        let timestamp: Int64
+        buffer.removeAll()
         switch record {
         case .profile(let p):
-            slot = 0
-            buffer.removeAll()
             OutputEncoder.append(p, to: &buffer)
-            sent = try send(slot: slot, partition: partition, key: p.userID, encoded: buffer, timestamp: p.instant,
-                            producer: producer, written: &written, reports: &reports)
+            (slot, key, timestamp) = (0, p.userID, p.instant)
         case .session(let s):
-            slot = 1
-            buffer.removeAll()
             OutputEncoder.append(s, to: &buffer)
-            sent = try send(slot: slot, partition: partition, key: s.userID, encoded: buffer, timestamp: s.closedAt,
-                            producer: producer, written: &written, reports: &reports)
+            (slot, key, timestamp) = (1, s.userID, s.closedAt)
         case .alert(let a):
-            slot = 2
-            buffer.removeAll()
             OutputEncoder.append(a, to: &buffer)
-            sent = try send(slot: slot, partition: partition, key: a.userID, encoded: buffer, timestamp: a.at,
-                            producer: producer, written: &written, reports: &reports)
+            (slot, key, timestamp) = (2, a.userID, a.at)
         case .tombstone(let user, let at):
-            slot = 0
-            sent = try send(topic: topics.profiles, partition: partition, key: user, value: nil, timestamp: at,
-                            producer: producer, written: &written, reports: &reports)
+            let sent = try send(topic: topics.profiles, partition: partition, key: user, value: nil, timestamp: at,
+                                producer: producer, written: &written, reports: &reports)
+            return sent ? 0 : nil
         case .deadLetter(let d):
-            slot = 3
-            sent = try send(d, partition: partition, producer: producer, written: &written, reports: &reports)
+            return try send(d, partition: partition, producer: producer, written: &written, reports: &reports) ? 3 : nil
+        }
+        let sent = try buffer.withBytes { value throws(KafkaError) in
+            try send(topic: outputTopics[slot], partition: partition, key: key, value: value, timestamp: timestamp,
+                     producer: producer, written: &written, reports: &reports)
         }
         return sent ? slot : nil
     }
@@ -90,16 +86,6 @@ public struct OutputMessageEncoder: Sendable {
                 ]))
         }
         return true
-    }
-
-    private func send(
-        slot: Int, partition: Int32, key: String, encoded buffer: borrowing JSONBuffer, timestamp: Int64,
-        producer: KafkaProducer, written: inout WrittenOutputs, reports: inout [DeliveryReport]
-    ) throws(KafkaError) -> Bool {
-        try buffer.withBytes { value throws(KafkaError) in
-            try send(topic: outputTopics[slot], partition: partition, key: key, value: value, timestamp: timestamp,
-                     producer: producer, written: &written, reports: &reports)
-        }
     }
 
     private func send(
