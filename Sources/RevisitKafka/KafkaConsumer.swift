@@ -491,8 +491,9 @@ private func rdKafkaRebalance(
 }
 
 /// Sets each partition of an assignment to start at its log start (see
-/// ``KafkaConsumerConfiguration/assignsFromLogStart``); one whose watermarks cannot be read
-/// keeps its offset, so it starts at the committed one.
+/// ``KafkaConsumerConfiguration/assignsFromLogStart``). After the first partition whose
+/// watermarks cannot be read (its leader is away), that one and the rest keep their offsets
+/// and start at the committed one: the callback does not wait a timeout per partition.
 private func startAtLogStart(
     _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>, handle: OpaquePointer, events: ClientEvents
 ) {
@@ -502,7 +503,8 @@ private func startAtLogStart(
         do {
             elements[index].offset = try RdKafkaClient.watermarks(handle: handle, of: partition, timeoutMilliseconds: 1_000).low
         } catch {
-            events.logger.debug("\(partition) starts at its committed offset: its log start is unknown (\(error))")
+            events.logger.debug("\(partition) and the partitions after it start at their committed offsets: its log start is unknown (\(error))")
+            return
         }
     }
 }

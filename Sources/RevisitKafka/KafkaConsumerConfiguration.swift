@@ -36,8 +36,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// For an application that seeks every assigned partition to a start of its own: then
     /// no lookup of librdkafka's is still under way when it seeks. librdkafka 2.0.2 takes the
     /// answer of such a lookup that comes after a seek for a reason to look the offset up
-    /// again, half a second later, and fetches nothing for the partition in between. When
-    /// the log start cannot be read, the partition starts at the committed offset.
+    /// again, half a second later, and fetches nothing for the partition in between. A
+    /// partition whose log start cannot be read, and those after it in the assignment, start
+    /// at the committed offset.
     public var assignsFromLogStart = false
 
     /// ``prefetchMessages``, or the `queued.min.messages` of ``kafka``'s properties, which win.
