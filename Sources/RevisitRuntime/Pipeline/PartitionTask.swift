@@ -94,9 +94,9 @@ final class PartitionTask {
             // A partition whose log start could not be read at its assignment starts at the
             // committed offset (the checkpoint's input offset), and librdkafka's lookup of it
             // can land after the task's seek back to its start and undo it. Those messages are
-            // not the stream the task needs: skip them and have the runner seek again. The re-read region holds
-            // at least one message (the oldest buffered event), so the right stream's first
-            // message is below the limit.
+            // not the stream the task needs: skip them and have the runner seek again. The
+            // re-read region holds at least one message (the oldest buffered event), so the
+            // right stream's first message is below the limit.
             guard message.offset < limit else {
                 needsSeek = true
                 return
