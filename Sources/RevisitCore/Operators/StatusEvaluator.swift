@@ -29,7 +29,9 @@ struct StatusEvaluator: Sendable {
         self.parameters = rules.churnModel
         let logA = log(rules.churnModel.a)
         self.logA = logA
-        self.baseByRepeatDays = (0..<Self.tabulatedRepeatDays).map { logA - log(rules.churnModel.b + Double($0)) }
+        self.baseByRepeatDays = (0..<Self.tabulatedRepeatDays).map {
+            Self.baseTerm(logA: logA, b: rules.churnModel.b, repeatDays: Double($0))
+        }
         self.bandLogits = rules.riskBands.sorted().map(Self.logit)
         self.thresholdLogit = Self.logit(rules.riskThreshold)
         self.levelLogits = Array(Set(rules.riskBands + [rules.riskThreshold])).sorted().map(Self.logit)
@@ -39,6 +41,10 @@ struct StatusEvaluator: Sendable {
 
     /// Repeat visit days with a precomputed base term (about three years of daily visits).
     private static let tabulatedRepeatDays = 1_024
+
+    /// `log(a / (b + x))`, the part of the log-odds that only the repeat visit days `x` move.
+    @inline(__always)
+    private static func baseTerm(logA: Double, b: Double, repeatDays x: Double) -> Double { logA - log(b + x) }
 
     // MARK: - Churn risk
 
@@ -57,7 +63,8 @@ struct StatusEvaluator: Sendable {
         let repeatDays = max(0, Int(u.visitDaysTotal) - 1)
         let x = Double(repeatDays)
         let tx = Double(max(0, last - first))
-        let base = repeatDays < baseByRepeatDays.count ? baseByRepeatDays[repeatDays] : logA - log(parameters.b + x)
+        let base = repeatDays < baseByRepeatDays.count
+            ? baseByRepeatDays[repeatDays] : Self.baseTerm(logA: logA, b: parameters.b, repeatDays: x)
         return RiskTerms(
             base: base, slope: parameters.r + x, scale: parameters.alpha + tx,
             tx: tx, first: first, last: last)
