@@ -203,7 +203,10 @@ public struct PartitionProcessor: Sendable {
         } else {
             out.append(contentsOf: operators.outputs)
         }
+        // The next batch likely emits about as many: one allocation instead of a doubling
+        // series whose every step copies the records so far.
         operators.outputs = []
+        operators.outputs.reserveCapacity(out.count)
         return out
     }
 

@@ -10,13 +10,13 @@ struct JSONLReplayTests {
     /// A generated population with broken lines mixed in, written once per test.
     static func writeInput(users: Int = 300, days: Int = 150, seed: UInt64 = 7) throws -> String {
         let (events, _) = ActivitySimulator(users: users, days: days, seed: seed, invalidRate: 0.01).generate()
-        let path = NSTemporaryDirectory() + "revisit-replay-\(UUID().uuidString).jsonl"
+        let path = ScratchDirectory.path("replay-input", suffix: ".jsonl")
         try events.map(\.line).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
     static func replay(_ input: String, partitions: Int) throws -> (directory: String, summary: ReplaySummary) {
-        let directory = NSTemporaryDirectory() + "revisit-replay-out-\(UUID().uuidString)"
+        let directory = ScratchDirectory.path("replay-out")
         var replay = JSONLReplay(inputPath: input, outputDirectory: directory, rules: RetentionRules(), partitions: partitions)
         replay.wallClock = 1_800_000_000_000
         return (directory, try replay.run())
@@ -80,7 +80,7 @@ struct JSONLReplayTests {
 
     @Test("A missing input file is a clear error")
     func missingInput() throws {
-        let replay = JSONLReplay(inputPath: "/nonexistent/events.jsonl", outputDirectory: NSTemporaryDirectory() + "x", rules: RetentionRules())
+        let replay = JSONLReplay(inputPath: "/nonexistent/events.jsonl", outputDirectory: ScratchDirectory.path("missing-input"), rules: RetentionRules())
         #expect(throws: ReplayError.self) { try replay.run() }
     }
 }

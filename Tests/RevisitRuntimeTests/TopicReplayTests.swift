@@ -64,7 +64,7 @@ struct TopicReplayTests {
 
         /// The file replay of these lines (or of `lines`), with one partition per topic partition.
         func fileReplay(_ lines: [String]? = nil) throws -> (directory: String, summary: ReplaySummary) {
-            let path = NSTemporaryDirectory() + "revisit-topic-replay-\(UUID().uuidString).jsonl"
+            let path = ScratchDirectory.path("topic-replay-input", suffix: ".jsonl")
             try (lines ?? events.map(\.line)).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
             let directory = TopicReplayTests.temporaryDirectory()
             var replay = JSONLReplay(inputPath: path, outputDirectory: directory, rules: RetentionRules(),
@@ -102,7 +102,7 @@ struct TopicReplayTests {
     }
 
     static func temporaryDirectory() -> String {
-        NSTemporaryDirectory() + "revisit-topic-replay-out-\(UUID().uuidString)"
+        ScratchDirectory.path("topic-replay-out")
     }
 
     static let recordFiles = ["profiles.jsonl", "sessions.jsonl", "alerts.jsonl"]
