@@ -193,23 +193,17 @@ final class PartitionTask {
     /// The changed users' records in chunks of about ``snapshotChunkBytes``.
     private func changeChunks(_ changes: [UserStateChange]) -> [StateRecord] {
         var records: [StateRecord] = []
-        var chunk: [(userID: String, record: [UInt8]?)] = []
-        var chunkBytes = 0
-        func closeChunk() {
-            records.append(.changes(sequence: nextChangesSequence, users: chunk, epoch: epoch))
+        var chunker = StateChunker<[UInt8]?>(chunkBytes: Self.snapshotChunkBytes)
+        func write(_ users: [StateChunker<[UInt8]?>.Entry]) {
+            records.append(.changes(sequence: nextChangesSequence, users: users, epoch: epoch))
             changeKeysSinceSnapshot.append(StateRecord.changesKey(epoch: epoch, sequence: nextChangesSequence))
             nextChangesSequence += 1
-            chunk.removeAll(keepingCapacity: true)
-            chunkBytes = 0
         }
         for change in changes {
-            chunk.append((change.userID, change.record))
-            let bytes = change.userID.utf8.count + (change.record?.count ?? 0) + 8
-            chunkBytes += bytes
-            bytesSinceSnapshot += bytes
-            if chunkBytes >= Self.snapshotChunkBytes { closeChunk() }
+            if let chunk = chunker.add(change.userID, change.record, recordBytes: change.record?.count ?? 0) { write(chunk) }
         }
-        if !chunk.isEmpty { closeChunk() }
+        if !chunker.isEmpty { write(chunker.take()) }
+        bytesSinceSnapshot += chunker.totalBytes
         return records
     }
 
@@ -217,22 +211,16 @@ final class PartitionTask {
     private func snapshotChunks() -> ([StateRecord], SnapshotReference) {
         let id = (snapshot?.id ?? 0) + 1
         var records: [StateRecord] = []
-        var chunk: [(userID: String, record: [UInt8])] = []
-        var chunkBytes = 0
-        var total = 0
-        func closeChunk() {
-            records.append(.snapshotChunk(snapshotID: id, index: records.count, users: chunk, epoch: epoch))
-            chunk.removeAll(keepingCapacity: true)
-            chunkBytes = 0
+        var chunker = StateChunker<[UInt8]>(chunkBytes: Self.snapshotChunkBytes)
+        func write(_ users: [StateChunker<[UInt8]>.Entry]) {
+            records.append(.snapshotChunk(snapshotID: id, index: records.count, users: users, epoch: epoch))
         }
         processor.forEachUserRecord { user, record in
-            chunk.append((user, record))
-            chunkBytes += user.utf8.count + record.count + 4
-            total += user.utf8.count + record.count + 4
-            if chunkBytes >= Self.snapshotChunkBytes { closeChunk() }
+            if let chunk = chunker.add(user, record, recordBytes: record.count) { write(chunk) }
         }
-        if !chunk.isEmpty || records.isEmpty { closeChunk() }
-        lastSnapshotBytes = total
+        // An empty state still has a snapshot: one empty chunk.
+        if !chunker.isEmpty || records.isEmpty { write(chunker.take()) }
+        lastSnapshotBytes = chunker.totalBytes
         bytesSinceSnapshot = 0
         statistics.snapshots += 1
         return (records, SnapshotReference(id: id, chunks: records.count))

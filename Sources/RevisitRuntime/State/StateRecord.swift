@@ -64,7 +64,7 @@ public enum StateRecord: Sendable, Equatable {
                 topic: topic, partition: partition, key: Array("u:\(user)".utf8), value: nil,
                 headers: [KafkaHeader(name: Self.epochHeader, string: String(epoch))])
         case .snapshotChunk(let id, let index, let users, let epoch):
-            var w = Self.header(kind: 0x53, epoch: epoch, reserving: users.reduce(24) { $0 + $1.userID.utf8.count + $1.record.count + 4 })
+            var w = Self.header(kind: 0x53, epoch: epoch, reserving: users.reduce(24) { $0 + Self.entryBytes(userID: $1.userID, recordBytes: $1.record.count) })
             w.unsigned(id)
             w.unsigned(index)
             w.unsigned(users.count)
@@ -74,7 +74,7 @@ public enum StateRecord: Sendable, Equatable {
             }
             return OutgoingMessage(topic: topic, partition: partition, key: Self.snapshotKey(id, index), value: w.bytes)
         case .changes(let sequence, let users, let epoch):
-            var w = Self.header(kind: 0x44, epoch: epoch, reserving: users.reduce(24) { $0 + $1.userID.utf8.count + ($1.record?.count ?? 0) + 5 })
+            var w = Self.header(kind: 0x44, epoch: epoch, reserving: users.reduce(24) { $0 + Self.entryBytes(userID: $1.userID, recordBytes: $1.record?.count ?? 0) })
             w.unsigned(users.count)
             for (user, record) in users {
                 w.string(user)
@@ -93,6 +93,13 @@ public enum StateRecord: Sendable, Equatable {
         case .retiredChanges(let key):
             return OutgoingMessage(topic: topic, partition: partition, key: Array(key.utf8), value: nil)
         }
+    }
+
+    /// The bytes one user's entry takes in a snapshot chunk or a chunk of changes, at most
+    /// (for ids and records under 2 MiB): its id and record, their length prefixes and the
+    /// flag telling an erased user. Chunks are sized by it, and their buffers reserved.
+    static func entryBytes(userID: String, recordBytes: Int) -> Int {
+        userID.utf8.count + recordBytes + 7
     }
 
     /// The key of a chunk of changes.
