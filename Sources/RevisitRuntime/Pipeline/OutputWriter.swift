@@ -75,10 +75,18 @@ final class OutputWriter: Sendable {
 
     // MARK: - Handing work over (processing thread)
 
-    /// Output records of a task, in emission order.
-    func write(_ records: [OutputRecord], partition: Int32) {
-        guard !records.isEmpty else { return }
-        enqueue(.records(partition: partition, records)) { $0.pendingRecords += records.count }
+    /// Output records of tasks, each task's in emission order: handed over together, so
+    /// that the writer wakes once for them.
+    func write(_ outputs: [(partition: Int32, records: [OutputRecord])]) {
+        let outputs = outputs.filter { !$0.records.isEmpty }
+        guard !outputs.isEmpty else { return }
+        state.withLock { state in
+            for (partition, records) in outputs {
+                state.pendingRecords += records.count
+                state.work.append(.records(partition: partition, records))
+            }
+        }
+        workArrived.signal()
     }
 
     /// A task took its partition: outputs it writes start at these end offsets, and those
@@ -155,11 +163,8 @@ final class OutputWriter: Sendable {
         }
     }
 
-    private func enqueue(_ work: Work, _ update: (inout State) -> Void = { _ in }) {
-        state.withLock { state in
-            update(&state)
-            state.work.append(work)
-        }
+    private func enqueue(_ work: Work) {
+        state.withLock { $0.work.append(work) }
         workArrived.signal()
     }
 

@@ -255,9 +255,7 @@ public final class PipelineRunner {
 
     /// Hands every task's collected outputs to the writer.
     private func handOutputsOver() {
-        for task in tasks.values where task.hasOutputs {
-            writer.write(task.takeOutputs(), partition: task.partition)
-        }
+        writer.write(tasks.values.filter(\.hasOutputs).map { ($0.partition, $0.takeOutputs()) })
     }
 
     /// Hands the checkpoints of `tasks` that have something new to the writer, after their
