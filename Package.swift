@@ -3,7 +3,7 @@ import PackageDescription
 
 // The dependency direction is the architecture:
 //
-//   CRdKafka -> RevisitKafka -> RevisitRuntime -> revisit (CLI)
+//   CRdKafka -> RevisitKafka -> RevisitRuntime -> revisit (CLI) <- CMimalloc
 //                               RevisitCore ----^      ^
 //                               (pure: no I/O, no clock)
 let package = Package(
@@ -27,6 +27,11 @@ let package = Package(
             name: "CRdKafka",
             pkgConfig: "rdkafka",
             providers: [.apt(["librdkafka-dev"])]
+        ),
+        // The allocator of the executable (see Sources/revisit/Support/Allocator.swift).
+        .systemLibrary(
+            name: "CMimalloc",
+            providers: [.apt(["libmimalloc-dev"])]
         ),
         .target(
             name: "RevisitKafka",
@@ -59,6 +64,7 @@ let package = Package(
         .executableTarget(
             name: "revisit",
             dependencies: [
+                "CMimalloc",
                 "RevisitCore",
                 "RevisitKafka",
                 "RevisitRuntime",

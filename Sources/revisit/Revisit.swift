@@ -20,7 +20,7 @@ struct Revisit: AsyncParsableCommand {
     )
 
     static func main() async {
-        AllocatorTuning.applyDefaults()
+        Allocator.applyDefaults()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

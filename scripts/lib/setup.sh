@@ -6,6 +6,7 @@ revisit_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 revisit_install_packages() {
     local missing=()
     pkg-config --exists rdkafka 2>/dev/null || missing+=(librdkafka-dev)
+    [ -e /usr/include/mimalloc.h ] || missing+=(libmimalloc-dev)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     command -v kcat >/dev/null 2>&1 || missing+=(kcat)
     if [ ${#missing[@]} -eq 0 ]; then

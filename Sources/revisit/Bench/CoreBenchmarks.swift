@@ -52,14 +52,10 @@ struct CoreBenchmarks: ParsableCommand {
     @Option(help: "Event-time density of generated traffic: events per day over all users.")
     var eventsPerDay = 5_000_000
 
-    @Flag(help: "Keep the allocator settings every revisit process starts with (freed memory stays resident for reuse).")
-    var defaultMalloc = false
-
     @Option(help: "Directory for the replay benchmark's files.")
     var workDirectory = NSTemporaryDirectory() + "revisit-bench"
 
     func run() throws {
-        if !defaultMalloc { Self.fixMmapThreshold() }
         let all = benchmark == .all
         if all || benchmark == .decode { benchDecode() }
         if all || benchmark == .encode { try benchEncode() }
@@ -225,6 +221,8 @@ struct CoreBenchmarks: ParsableCommand {
     // MARK: - Memory
 
     private func benchMemory(users n: Int) throws {
+        // Resident memory with the allocator's reserve returned: live state, not allocator history.
+        Allocator.releaseFreedMemory()
         let before = Self.residentBytes()
         var processor = try PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
         let start: Int64 = 1_700_000_000_000
@@ -239,19 +237,12 @@ struct CoreBenchmarks: ParsableCommand {
         processor.advanceWatermark(to: start + Int64(n) * 1000 + 3_600_000)
         // Take (not just clear) the outputs so their buffer is not counted as state.
         _ = processor.takeOutputs()
+        Allocator.releaseFreedMemory()
         let after = Self.residentBytes()
         let perUser = Double(after - before) / Double(n)
         report("state at rest", "\(n) users, \(processor.openSessions) open sessions, RSS +\((after - before) >> 20) MiB",
                String(format: "%.1f bytes/user", perUser), 0)
         withExtendedLifetime(processor) {}
-    }
-
-    /// `mallopt(M_MMAP_THRESHOLD, 1 MiB)`, as `MALLOC_MMAP_THRESHOLD_=1048576` would, with
-    /// glibc's own trim threshold: a fixed threshold returns freed large buffers (outgrown
-    /// arrays) to the OS, so resident memory shows live state rather than allocator history.
-    static func fixMmapThreshold() {
-        AllocatorTuning.set(.mmapThreshold, 1 << 20)
-        AllocatorTuning.set(.trimThreshold, AllocatorTuning.glibcTrimThreshold)
     }
 
     /// Resident memory from /proc/self/statm (pages * page size).
