@@ -130,6 +130,7 @@ struct PipelineBenchmark: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print("Pipeline benchmark: `revisit run` end to end through the embedded broker (librdkafka's mock cluster in a `revisit broker` child process)")
         print("\(cores) cores, shared by the broker, the `revisit run` processes and the benchmark itself (it produces the input and reads the latency outputs)")
+        print("allocator of every revisit process: \(Allocator.description)")
         var rows: [ReadmeRow] = []
         do {
             let all = only == nil

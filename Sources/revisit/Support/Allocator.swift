@@ -18,7 +18,7 @@ enum Allocator {
     /// Applies the setting of every `revisit` process, unless the environment sets it
     /// (`MIMALLOC_ALLOW_DECOMMIT`): an operator's choice wins. Freed memory stays with the
     /// process for reuse instead of going back to the kernel, which would hand it back zeroed
-    /// at the next use: on the benchmark machine a run took 15% more CPU time that way.
+    /// at the next use: on the benchmark machine a run took about a tenth more CPU time that way.
     static func applyDefaults() {
         guard getenv("MIMALLOC_ALLOW_DECOMMIT") == nil else { return }
         mi_option_disable(mi_option_allow_decommit)
