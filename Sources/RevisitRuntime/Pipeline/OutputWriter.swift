@@ -78,10 +78,9 @@ final class OutputWriter: Sendable {
     /// Output records of tasks, each task's in emission order: handed over together, so
     /// that the writer wakes once for them.
     func write(_ outputs: [(partition: Int32, records: [OutputRecord])]) {
-        let outputs = outputs.filter { !$0.records.isEmpty }
-        guard !outputs.isEmpty else { return }
+        guard outputs.contains(where: { !$0.records.isEmpty }) else { return }
         state.withLock { state in
-            for (partition, records) in outputs {
+            for (partition, records) in outputs where !records.isEmpty {
                 state.pendingRecords += records.count
                 state.work.append(.records(partition: partition, records))
             }
