@@ -54,7 +54,15 @@ final class OutputWriter: Sendable {
         var failed: Set<Int32> = []
         var fatal: PipelineError?
         var stopped = false
+        /// Buffers of written records, emptied with their capacity kept, until
+        /// ``write(_:)`` hands them back.
+        var emptiedBuffers: [[OutputRecord]] = []
     }
+
+    /// How many emptied buffers wait for the processing thread at most. A poll fills one per
+    /// task with outputs; reusing them saves allocating (and, in a fresh allocation of this
+    /// size, the kernel zeroing) several hundred kilobytes per poll.
+    static let emptiedBufferLimit = 32
 
     private let state = Mutex(State())
     private let workArrived = DispatchSemaphore(value: 0)
@@ -77,15 +85,25 @@ final class OutputWriter: Sendable {
 
     /// Output records of tasks, each task's in emission order: handed over together, so
     /// that the writer wakes once for them.
-    func write(_ outputs: [(partition: Int32, records: [OutputRecord])]) {
-        guard outputs.contains(where: { !$0.records.isEmpty }) else { return }
+    ///
+    /// - Returns: buffers of records handed over earlier, emptied once written, for the
+    ///   processing thread to collect outputs in again (see ``emptiedBufferLimit``).
+    func write(_ outputs: consuming [(partition: Int32, records: [OutputRecord])]) -> [[OutputRecord]] {
+        guard outputs.contains(where: { !$0.records.isEmpty }) else { return [] }
+        var emptied: [[OutputRecord]] = []
         state.withLock { state in
-            for (partition, records) in outputs where !records.isEmpty {
+            for index in outputs.indices where !outputs[index].records.isEmpty {
+                // Moved out, not copied: once written, the writer holds the buffer's only
+                // reference and can empty it in place for reuse.
+                var records: [OutputRecord] = []
+                swap(&records, &outputs[index].records)
                 state.pendingRecords += records.count
-                state.work.append(.records(partition: partition, records))
+                state.work.append(.records(partition: outputs[index].partition, records))
             }
+            swap(&emptied, &state.emptiedBuffers)
         }
         workArrived.signal()
+        return emptied
     }
 
     /// A task took its partition: outputs it writes start at these end offsets, and those
@@ -267,11 +285,9 @@ final class OutputWriter: Sendable {
             return
         }
         var buffer = JSONBuffer()
+        var batch = Deque<Work>()
         while true {
-            let batch: [Work] = state.withLock { state in
-                defer { state.work.removeAll(keepingCapacity: true) }
-                return Array(state.work)
-            }
+            state.withLock { state in swap(&batch, &state.work) }
             if batch.isEmpty {
                 // With checkpoints waiting for acknowledgements, wait in the producer for them.
                 let waiting = writer.hasPendingCheckpoints
@@ -280,9 +296,10 @@ final class OutputWriter: Sendable {
                 if !waiting { _ = workArrived.wait(timeout: .now() + 0.01) }
                 continue
             }
-            for work in batch {
-                switch work {
-                case .records(let partition, let records):
+            // Popped, the work is the only owner of its records: their buffer can be reused.
+            while let work = batch.popFirst() {
+                switch consume work {
+                case .records(let partition, var records):
                     // Locals in the loop: inout access to a class's properties is checked at run time.
                     let task = writer.task(partition)
                     let producer = writer.producer
@@ -312,10 +329,15 @@ final class OutputWriter: Sendable {
                     swap(&written, &task.written)
                     writer.reports += reports
                     for (slot, count) in sent.enumerated() { task.sent[slot] += count }
+                    let count = records.count
+                    records.removeAll(keepingCapacity: true)
                     state.withLock { state in
-                        state.pendingRecords -= records.count
-                        state.outputsWritten += records.count - skipped
+                        state.pendingRecords -= count
+                        state.outputsWritten += count - skipped
                         state.outputsAlreadyWritten += skipped
+                        if state.emptiedBuffers.count < Self.emptiedBufferLimit {
+                            state.emptiedBuffers.append(records)
+                        }
                     }
                 case .startTask(let partition, let outputEnds, let written):
                     if let former = writer.tasks[partition] {

@@ -129,8 +129,10 @@ final class PartitionTask {
     var hasOutputs: Bool { processor.pendingOutputCount > 0 }
 
     /// The outputs emitted since the last call, for the writer: taken in one piece per poll
-    /// rather than copied out per message.
-    func takeOutputs() -> [OutputRecord] { processor.takeOutputs() }
+    /// rather than copied out per message. The next ones collect in `spare`'s memory.
+    func takeOutputs(collectingNextIn spare: consuming [OutputRecord]) -> [OutputRecord] {
+        processor.takeOutputs(collectingNextIn: spare)
+    }
 
     // MARK: - Checkpoints
 

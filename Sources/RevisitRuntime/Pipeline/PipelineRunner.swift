@@ -32,6 +32,8 @@ public final class PipelineRunner {
     /// The partitions the ready file lists, nil while there is none.
     private var readyFilePartitions: [Int32]?
     private var lastSeekAt = Date.distantPast
+    /// Emptied output buffers the writer gave back, for the tasks' next outputs.
+    private var spareOutputBuffers: [[OutputRecord]] = []
 
     public init(configuration: PipelineRunnerConfiguration, logger: Logger = Logger(label: "revisit.run")) {
         self.configuration = configuration
@@ -253,9 +255,14 @@ public final class PipelineRunner {
 
     // MARK: - Checkpoints and delivery
 
-    /// Hands every task's collected outputs to the writer.
+    /// Hands every task's collected outputs to the writer; their next ones collect in buffers
+    /// the writer emptied.
     private func handOutputsOver() {
-        writer.write(tasks.values.filter(\.hasOutputs).map { ($0.partition, $0.takeOutputs()) })
+        let outputs = tasks.values.filter(\.hasOutputs).map {
+            ($0.partition, $0.takeOutputs(collectingNextIn: spareOutputBuffers.popLast() ?? []))
+        }
+        let emptied = writer.write(outputs)
+        spareOutputBuffers += emptied.prefix(OutputWriter.emptiedBufferLimit - spareOutputBuffers.count)
     }
 
     /// Hands the checkpoints of `tasks` that have something new to the writer, after their
