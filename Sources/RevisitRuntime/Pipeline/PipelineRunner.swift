@@ -262,7 +262,7 @@ public final class PipelineRunner {
             ($0.partition, $0.takeOutputs(collectingNextIn: spareOutputBuffers.popLast() ?? []))
         }
         let emptied = writer.write(outputs)
-        spareOutputBuffers += emptied.prefix(OutputWriter.emptiedBufferLimit - spareOutputBuffers.count)
+        spareOutputBuffers += emptied.prefix(max(0, OutputWriter.emptiedBufferLimit - spareOutputBuffers.count))
     }
 
     /// Hands the checkpoints of `tasks` that have something new to the writer, after their
