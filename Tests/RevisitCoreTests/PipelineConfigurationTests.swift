@@ -232,6 +232,9 @@ import Yams
             ("topics:\n  inputs: x\n", "topics.inputs", "topics.input", 2),
             ("Risk-Threshold: 0.5\n", "Risk-Threshold", "risk_threshold", 1),
             ("bananas: 3\n", "bananas", nil, 1),
+            // An unknown name is named as such, whatever its value holds.
+            ("rules:\n  session_gap: 30m\n", "rules", nil, 1),
+            ("bananas: [1, {a: 2}]\n", "bananas", nil, 1),
         ]
         for (yaml, name, suggestion, line) in cases {
             let failure = error(yaml)

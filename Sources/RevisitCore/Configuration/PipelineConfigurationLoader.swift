@@ -84,6 +84,12 @@ private struct LoadState {
             if let firstLine = origins[name]?.line {
                 throw .duplicateSetting(name: name, firstLine: firstLine, origin: keyOrigin)
             }
+            // Named unknown before its value is read: a mapping or list under a misspelt name
+            // is that name's mistake, not the value's.
+            guard name.hasPrefix("kafka.") || PipelineSettingCatalog.byName[name] != nil else {
+                throw .unknownSetting(
+                    name: name, suggestion: PipelineSettingCatalog.suggestion(for: name), origin: keyOrigin)
+            }
             let value = try Self.value(of: valueNode, setting: name, origin: valueOrigin)
             try apply(name, value, origin: valueOrigin, keyOrigin: keyOrigin)
         }
