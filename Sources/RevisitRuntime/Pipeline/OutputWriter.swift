@@ -89,7 +89,7 @@ final class OutputWriter: Sendable {
     /// - Returns: buffers of records handed over earlier, emptied once written, for the
     ///   processing thread to collect outputs in again (see ``emptiedBufferLimit``).
     func write(_ outputs: consuming [(partition: Int32, records: [OutputRecord])]) -> [[OutputRecord]] {
-        guard outputs.contains(where: { !$0.records.isEmpty }) else { return [] }
+        guard !outputs.isEmpty else { return [] }
         var emptied: [[OutputRecord]] = []
         state.withLock { state in
             for index in outputs.indices where !outputs[index].records.isEmpty {
