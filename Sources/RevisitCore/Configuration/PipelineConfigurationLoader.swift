@@ -86,12 +86,9 @@ private struct LoadState {
             }
             // Named unknown before its value is read: a mapping or list under a misspelt name
             // is that name's mistake, not the value's.
-            guard name.hasPrefix("kafka.") || PipelineSettingCatalog.byName[name] != nil else {
-                throw .unknownSetting(
-                    name: name, suggestion: PipelineSettingCatalog.suggestion(for: name), origin: keyOrigin)
-            }
+            let setting = try Self.setting(named: name, origin: keyOrigin)
             let value = try Self.value(of: valueNode, setting: name, origin: valueOrigin)
-            try apply(name, value, origin: valueOrigin, keyOrigin: keyOrigin)
+            try apply(name, setting, value, origin: valueOrigin)
         }
     }
 
@@ -129,8 +126,9 @@ private struct LoadState {
         if PipelineSettingCatalog.groups.contains(name) {
             throw .notAMapping(name: name, origin: origin)
         }
+        let setting = try Self.setting(named: name, origin: origin)
         var value: SettingValue? = text.isEmpty ? nil : .scalar(text)
-        if let setting = PipelineSettingCatalog.byName[name], setting.isList {
+        if let setting, setting.isList {
             // `[3, 5, 7]` or `3,5,7`; `[]` is the empty list.
             var inner = Substring(text)
             if inner.hasPrefix("[") && inner.hasSuffix("]") { inner = inner.dropFirst().dropLast() }
@@ -138,15 +136,26 @@ private struct LoadState {
                 .map { $0.trimmingCharacters(in: .whitespaces) }
             value = .list(items == [""] ? [] : items)
         }
-        try apply(name, value, origin: origin, keyOrigin: origin)
+        try apply(name, setting, value, origin: origin)
     }
 
     // MARK: Applying
 
+    /// The setting `name` names, or nil for a `kafka.` property (passed to librdkafka as it
+    /// is); a name that is neither is unknown.
+    private static func setting(named name: String, origin: SettingOrigin) throws(PipelineConfigurationError) -> PipelineSetting? {
+        if name.hasPrefix("kafka.") { return nil }
+        guard let setting = PipelineSettingCatalog.byName[name] else {
+            throw .unknownSetting(name: name, suggestion: PipelineSettingCatalog.suggestion(for: name), origin: origin)
+        }
+        return setting
+    }
+
+    /// Applies `value` to `setting`, or to the `kafka.` property `name` when `setting` is nil.
     private mutating func apply(
-        _ name: String, _ value: SettingValue?, origin: SettingOrigin, keyOrigin: SettingOrigin
+        _ name: String, _ setting: PipelineSetting?, _ value: SettingValue?, origin: SettingOrigin
     ) throws(PipelineConfigurationError) {
-        if name.hasPrefix("kafka.") {
+        guard let setting else {
             let property = String(name.dropFirst("kafka.".count))
             let secret = PipelineSettingCatalog.isSecret(name)
             guard !property.isEmpty, case let .scalar(text)? = value else {
@@ -157,10 +166,6 @@ private struct LoadState {
             configuration.kafka[property] = text
             origins[name] = origin
             return
-        }
-        guard let setting = PipelineSettingCatalog.byName[name] else {
-            throw .unknownSetting(
-                name: name, suggestion: PipelineSettingCatalog.suggestion(for: name), origin: keyOrigin)
         }
         guard let value, setting.write(&configuration, value) else {
             throw .invalidValue(setting: name, value: value?.description, accepts: setting.accepts, origin: origin)
