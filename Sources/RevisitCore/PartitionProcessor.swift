@@ -25,7 +25,10 @@ public struct PartitionProcessor: Sendable {
     public static let earliestTimestamp: Int64 = 946_684_800_000
 
     /// A fresh processor for one partition.
-    public init(rules: RetentionRules, wallClock: Int64) throws(PartitionProcessorError) {
+    ///
+    /// - Parameter partition: the input partition it processes, written into its daily
+    ///   aggregates (SPEC 7).
+    public init(rules: RetentionRules, wallClock: Int64, partition: Int = 0) throws(PartitionProcessorError) {
         for (name, days) in [
             ("high_window_days", rules.highWindowDays), ("medium_window_days", rules.mediumWindowDays),
             ("low_window_days", rules.lowWindowDays),
@@ -38,8 +41,11 @@ public struct PartitionProcessor: Sendable {
         self.rules = rules
         self.decoder = EventDecoder(maxEventBytes: rules.maxEventBytes)
         self.wallClock = wallClock
-        self.operators = RetentionOperators(rules: rules, zones: zones)
+        self.operators = RetentionOperators(rules: rules, zones: zones, partition: partition)
     }
+
+    /// The input partition this processor stands for.
+    public var partition: Int { operators.aggregates.partition }
 
     // MARK: - Input
 
@@ -167,23 +173,26 @@ public struct PartitionProcessor: Sendable {
     }
 
     /// Applies buffered events with `ts <= limit` and fires timers with `t < limit`
-    /// (`t <= limit` at the end of input), in time order with events first at equal instants.
+    /// (`t <= limit` at the end of input), in time order with events first at equal instants,
+    /// and the day's close last of all at its instant (SPEC 7).
     private mutating func release(upTo limit: Int64, inclusiveTimers: Bool) {
+        func due(_ instant: Int64) -> Bool { instant < limit || (inclusiveTimers && instant == limit) }
         while true {
             let eventTime = buffer.earliest.flatMap { $0 <= limit ? $0 : nil }
-            let timer = operators.timers.next().flatMap { next in
-                (next.timer.instant < limit || (inclusiveTimers && next.timer.instant == limit)) ? next : nil
-            }
-            if let eventTime, timer.map({ eventTime <= $0.timer.instant }) ?? true {
+            let timer = operators.timers.next().flatMap { due($0.timer.instant) ? $0 : nil }
+            let close = operators.aggregates.closeInstant.flatMap { due($0) ? $0 : nil }
+            if let eventTime, eventTime <= (timer?.timer.instant ?? .max), eventTime <= (close ?? .max) {
                 let event = buffer.popEarliest()
                 if operators.apply(event) {
                     counters.applied += 1
                 } else {
                     counters.duplicates += 1
                 }
-            } else if let timer {
+            } else if let timer, timer.timer.instant <= (close ?? .max) {
                 let popped = operators.timers.pop(timer.kind)
                 operators.fire(popped, kind: timer.kind)
+            } else if close != nil {
+                operators.closeDay()
             } else {
                 return
             }

@@ -10,6 +10,7 @@ struct Revisit: AsyncParsableCommand {
             RunCommand.self,
             ReplayCommand.self,
             FitCommand.self,
+            MetricsCommand.self,
             BrokerCommand.self,
             ProduceCommand.self,
             TailCommand.self,

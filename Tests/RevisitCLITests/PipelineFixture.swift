@@ -8,7 +8,7 @@ import Testing
 /// the output topics and wait until the group has no lag.
 final class PipelineFixture {
     static let partitions = 8
-    static let outputTopics = ["revisit.profiles", "revisit.sessions", "revisit.alerts", "revisit.dlq"]
+    static let outputTopics = ["revisit.profiles", "revisit.sessions", "revisit.alerts", "revisit.dlq", "revisit.metrics"]
 
     let broker: RevisitProcess.Broker
     let directory: String
@@ -23,6 +23,8 @@ final class PipelineFixture {
         var alerts: [String: [String]]
         /// Dead-letter reason codes, sorted.
         var deadLetterReasons: [String]
+        /// The daily aggregates of each partition, in date order.
+        var metrics: [Int32: [String]]
     }
 
     /// `users` generated users over `days` days, then one clock event per partition far
@@ -76,9 +78,14 @@ final class PipelineFixture {
             let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             return object["error"] as! String
         }
+        var metrics: [Int32: [String]] = [:]
+        for line in try lines("metrics.jsonl") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            metrics[Int32(object["partition"] as! Int), default: []].append(line)
+        }
         return Expected(
             profiles: byUser(profiles), sessions: byUser(try lines("sessions.jsonl")),
-            alerts: byUser(try lines("alerts.jsonl")), deadLetterReasons: reasons.sorted())
+            alerts: byUser(try lines("alerts.jsonl")), deadLetterReasons: reasons.sorted(), metrics: metrics)
     }
 
     // MARK: - Driving the pipeline
@@ -203,12 +210,12 @@ final class PipelineFixture {
 
     /// Checks the output topics against the file replay (of the lines, or `expected`): each
     /// user's profiles, sessions and alerts in the same order with the same bytes (so none
-    /// missing, none twice), each in its user's partition, and the dead letters with the
-    /// same reasons.
+    /// missing, none twice), each in its user's partition, each partition's daily aggregates
+    /// the same, in date order, keyed by date, and the dead letters with the same reasons.
     func expectOutputsMatchReplay(_ expected: Expected? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let expected = expected ?? self.expected
         let topics = try Self.outputTopics.map { ($0, try read($0)) }
-        for (topic, messages) in topics where topic != "revisit.dlq" {
+        for (topic, messages) in topics where topic != "revisit.dlq" && topic != "revisit.metrics" {
             let expectation: [String: [String]] = topic == "revisit.profiles" ? expected.profiles
                 : topic == "revisit.sessions" ? expected.sessions : expected.alerts
             var actual: [String: [String]] = [:]
@@ -219,6 +226,21 @@ final class PipelineFixture {
                         "\(topic): a record of \(user) in partition \(message.partition)", sourceLocation: sourceLocation)
             }
             #expect(Self.same(actual, expectation, topic), sourceLocation: sourceLocation)
+        }
+        var metrics: [Int32: [String]] = [:]
+        for message in topics.first(where: { $0.0 == "revisit.metrics" })!.1 {
+            let value = String(decoding: message.value, as: UTF8.self)
+            metrics[message.partition, default: []].append(value)
+            let date = (try JSONSerialization.jsonObject(with: Data(message.value)) as! [String: Any])["date"] as! String
+            #expect(message.key == Array(date.utf8), "revisit.metrics: the key of \(value)", sourceLocation: sourceLocation)
+        }
+        #expect(expected.metrics.values.map(\.count).reduce(0, +) > 100, sourceLocation: sourceLocation)
+        for p in Set(metrics.keys).union(expected.metrics.keys).sorted() {
+            // The records themselves would make the message unreadably long.
+            let same = (metrics[p] ?? []) == (expected.metrics[p] ?? [])
+            let run = metrics[p]?.count ?? 0, replay = expected.metrics[p]?.count ?? 0
+            #expect(same, "revisit.metrics partition \(p): \(run) daily records, the file replay \(replay)",
+                    sourceLocation: sourceLocation)
         }
         let deadLetters = topics.first { $0.0 == "revisit.dlq" }!.1
         let reasons = deadLetters.map { message in

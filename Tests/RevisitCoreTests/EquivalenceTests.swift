@@ -81,6 +81,14 @@ import Testing
         return out
     }
 
+    /// The daily aggregates of every partition summed per date, encoded, in date order.
+    static func dailyTotals(_ out: [OutputRecord]) -> [String] {
+        let byDate = Dictionary(grouping: DailyAggregateTests.records(out), by: \.date)
+        return byDate.keys.sorted().map {
+            String(decoding: OutputEncoder.encode(.metrics(DailyMetricsRecord.merging(byDate[$0]!)!, closedAt: 0)), as: UTF8.self)
+        }
+    }
+
     /// Equality that reports only the first differing record instead of everything.
     static func same(_ a: [String: [String]], _ b: [String: [String]]) -> Bool {
         for user in Set(a.keys).union(b.keys).sorted() {
@@ -105,16 +113,26 @@ import Testing
             let rules = S.rules { $0.perUserTimezone = perUserZones }
             let input = Self.generate(seed: seed)
             let inOrder = Array(input.lines.indices)
-            let baseline = Self.perUser(Self.run(input, order: inOrder, partitions: 1, rules: rules))
+            let single = Self.run(input, order: inOrder, partitions: 1, rules: rules)
+            let baseline = Self.perUser(single)
             #expect(baseline.values.map(\.count).reduce(0, +) > input.lines.count / 4)
+            // The daily aggregates of all partitions add up to the same figures (SPEC 7).
+            let daily = Self.dailyTotals(single)
+            #expect(daily.count > 100)
 
             let shuffled = Self.shuffledWithinLateness(input, seed: seed &+ 100, lateness: rules.allowedLateness.milliseconds)
-            #expect(Self.same(Self.perUser(Self.run(input, order: shuffled, partitions: 1, rules: rules)), baseline))
+            let shuffledOut = Self.run(input, order: shuffled, partitions: 1, rules: rules)
+            #expect(Self.same(Self.perUser(shuffledOut), baseline))
+            #expect(Self.dailyTotals(shuffledOut) == daily)
             for partitions in [2, 5, 8] {
-                #expect(Self.same(Self.perUser(Self.run(input, order: shuffled, partitions: partitions, rules: rules)), baseline))
+                let out = Self.run(input, order: shuffled, partitions: partitions, rules: rules)
+                #expect(Self.same(Self.perUser(out), baseline))
+                #expect(Self.dailyTotals(out) == daily)
             }
             for cut in [1, input.lines.count / 3, input.lines.count - 1] {
-                #expect(Self.same(Self.perUser(Self.run(input, order: shuffled, partitions: 3, cutAt: cut, rules: rules)), baseline))
+                let out = Self.run(input, order: shuffled, partitions: 3, cutAt: cut, rules: rules)
+                #expect(Self.same(Self.perUser(out), baseline))
+                #expect(Self.dailyTotals(out) == daily)
             }
         }
     }

@@ -5,7 +5,7 @@ import Testing
 
 @Suite("JSONL file replay")
 struct JSONLReplayTests {
-    static let outputFiles = ["profiles.jsonl", "sessions.jsonl", "alerts.jsonl", "dlq.jsonl"]
+    static let outputFiles = ["profiles.jsonl", "sessions.jsonl", "alerts.jsonl", "dlq.jsonl", "metrics.jsonl"]
 
     /// A generated population with broken lines mixed in, written once per test.
     static func writeInput(users: Int = 300, days: Int = 150, seed: UInt64 = 7) throws -> String {
@@ -57,6 +57,31 @@ struct JSONLReplayTests {
         let split = try Self.replay(input, partitions: partitions)
         for file in ["profiles.jsonl", "sessions.jsonl", "alerts.jsonl"] {
             #expect(try Self.recordsByUser(single.directory, file) == (try Self.recordsByUser(split.directory, file)), "\(file)")
+        }
+    }
+
+    /// The daily aggregates of a replay, every partition's records of a date added up, in date order.
+    static func dailyTotals(_ directory: String) throws -> [DailyMetricsRecord] {
+        let records = try DailyMetricsReader().records(jsonl: try contents(directory, "metrics.jsonl"), file: "metrics.jsonl")
+        let byDate = Dictionary(grouping: records, by: \.date)
+        return byDate.keys.sorted().map { DailyMetricsRecord.merging(byDate[$0]!)! }
+    }
+
+    @Test("The daily aggregates of 1, 4 and 16 partitions add up to the same figures; each partition's come in date order")
+    func dailyAggregatesAddUp() throws {
+        let input = try Self.writeInput(users: 400, seed: 5)
+        let single = try Self.replay(input, partitions: 1)
+        let expected = try Self.dailyTotals(single.directory)
+        #expect(expected.count > 100)
+        #expect(expected.contains { !$0.campaigns.isEmpty } && expected.contains { $0.recalled > 0 })
+        for partitions in [4, 16] {
+            let split = try Self.replay(input, partitions: partitions)
+            #expect(try Self.dailyTotals(split.directory) == expected, "\(partitions) partitions")
+            let records = try DailyMetricsReader().records(
+                jsonl: try Self.contents(split.directory, "metrics.jsonl"), file: "metrics.jsonl")
+            #expect(records.map { [$0.partition!, Int($0.date)] } == records.map { [$0.partition!, Int($0.date)] }.sorted { $0.lexicographicallyPrecedes($1) })
+            #expect(Set(records.map(\.partition)).count == partitions)
+            #expect(split.summary.metrics == records.count)
         }
     }
 

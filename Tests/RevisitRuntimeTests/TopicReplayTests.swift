@@ -146,6 +146,10 @@ struct TopicReplayTests {
             #expect(!replayed.isEmpty, "\(name) is empty")
             #expect(replayed == (try JSONLReplayTests.recordsByUser(file.directory, name)), "\(name)")
         }
+        // Daily aggregates: the same records, in the same partition and date order.
+        let metrics = try Self.lines(directory, "metrics.jsonl")
+        #expect(!metrics.isEmpty)
+        #expect(metrics == (try Self.lines(file.directory, "metrics.jsonl")))
         #expect(topic.counters.applied == file.summary.counters.applied)
         #expect(topic.counters.duplicates == file.summary.counters.duplicates)
         #expect(topic.counters.deadLetters == file.summary.counters.deadLetters)
@@ -198,6 +202,21 @@ struct TopicReplayTests {
                 #expect(byUser == (try JSONLReplayTests.recordsByUser(directory, file)), "\(topic) differs from \(file)")
             }
         }
+        // Daily aggregates: partition p of the metrics topic holds the file's records of p, keyed by date.
+        let metrics = try fixture.readAll(names.metrics)
+        #expect(metrics.count == summary.metrics && !metrics.isEmpty)
+        var byPartition: [Int: [String]] = [:]
+        for message in metrics {
+            let record = try DailyMetricsReader().record(Data(message.value), source: .message(
+                topic: message.topic, partition: Int(message.partition), offset: message.offset))
+            #expect(record.partition == Int(message.partition))
+            #expect(message.key == Array(EventTime.formatDate(record.date).utf8))
+            byPartition[Int(message.partition), default: []].append(String(decoding: message.value, as: UTF8.self))
+        }
+        let expectedMetrics = Dictionary(grouping: try Self.lines(directory, "metrics.jsonl").map(String.init)) { line in
+            (try? DailyMetricsReader().record(Data(line.utf8), source: .line(file: "metrics.jsonl", number: 0)))?.partition ?? -1
+        }
+        #expect(byPartition == expectedMetrics)
     }
 
     @Test("--from and --to choose messages by their Kafka timestamps")

@@ -75,36 +75,9 @@ public struct ProfileJSONLReader: Sendable {
 
     private static func day(_ field: String, in object: [String: Any], line: Int) throws(ChurnDataError) -> Int {
         guard let value = object[field], !(value is NSNull) else { throw .missingField(line: line, field: field) }
-        guard let text = value as? String, let day = CivilDay.dayNumber(text) else {
+        guard let text = value as? String, let day = CivilDate.dayNumber(text).map({ Int($0) }) else {
             throw .badValue(line: line, column: field, value: "\(value)", expected: "a date YYYY-MM-DD")
         }
         return day
-    }
-}
-
-/// `YYYY-MM-DD` to a day count, without a calendar object: the fit only needs differences.
-private enum CivilDay {
-    /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's days_from_civil),
-    /// or nil when `text` is not a valid `YYYY-MM-DD`.
-    static func dayNumber(_ text: String) -> Int? {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              (1...12).contains(month), day >= 1, day <= daysInMonth(year, month)
-        else { return nil }
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    private static func daysInMonth(_ year: Int, _ month: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 }

@@ -2,7 +2,10 @@
 public enum LifecycleStage: UInt8, Sendable, CaseIterable {
     case churned, dormant, recalled, new, atRisk, active
 
-    public var name: String {
+    public var name: String { staticName.description }
+
+    /// The name as it appears in JSON.
+    public var staticName: StaticString {
         switch self {
         case .churned: "churned"
         case .dormant: "dormant"
@@ -12,4 +15,7 @@ public enum LifecycleStage: UInt8, Sendable, CaseIterable {
         case .active: "active"
         }
     }
+
+    /// The order of `stages` in a daily aggregate (SPEC 7): a user's path through them.
+    public static let reportOrder: [LifecycleStage] = [.new, .active, .atRisk, .dormant, .churned, .recalled]
 }

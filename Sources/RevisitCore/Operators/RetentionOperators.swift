@@ -1,5 +1,7 @@
 /// The per-user operators of a partition: sessions, visit days, streaks, tiers, lifecycle,
-/// churn risk, alerts, recall and attribution, duplicates and `forget` (SPEC 3-6).
+/// churn risk, alerts, recall and attribution, duplicates and `forget` (SPEC 3-6), and the
+/// partition's daily aggregates with their win-back touches (SPEC 7, see
+/// `RetentionOperators+Aggregates.swift`).
 ///
 /// It sees events in event-time order and timers at their instants; ordering, lateness and
 /// watermarks are the `PartitionProcessor`'s business.
@@ -12,14 +14,17 @@ struct RetentionOperators: Sendable {
     var campaigns = Interner()
     var timers = TimerQueues()
     var changes = UserChangeLog()
+    var aggregates: DailyAggregates
+    var touches = WinBackTouches()
     var outputs: [OutputRecord] = []
     private let gap: Int64
     private let milestones: Set<Int>
 
-    init(rules: RetentionRules, zones: ZoneRegistry) {
+    init(rules: RetentionRules, zones: ZoneRegistry, partition: Int) {
         self.rules = rules
         self.evaluator = StatusEvaluator(rules: rules)
         self.zones = zones
+        self.aggregates = DailyAggregates(partition: partition)
         self.gap = rules.sessionGap.milliseconds
         self.milestones = Set(rules.streakMilestones)
     }
@@ -40,6 +45,7 @@ struct RetentionOperators: Sendable {
             users.states[Int(slot)].touchCampaign = campaign + 1
             users.states[Int(slot)].touchVariant = variant
             users.states[Int(slot)].touchAt = e.timestamp
+            qualifyWinBack(slot, campaign: campaign, variant: variant, at: e.timestamp)
             return true
         case .activity:
             return applyActivity(e)
@@ -59,7 +65,10 @@ struct RetentionOperators: Sendable {
             if sessions.contains(open - 1, eventID: e.eventIDHash) { return false }
             let zone = users.states[s].zone
             let sameZone = !rules.perUserTimezone || e.zone == ZoneRegistry.none || e.zone == zone
-            if sameZone, zones.day(at: ts, zone: zone) == Int64(users.states[s].lastVisitDay) {
+            // An earlier event of the user on the open reporting day is what keeps the hot path
+            // clear of the daily aggregates too.
+            if sameZone, zones.day(at: ts, zone: zone) == Int64(users.states[s].lastVisitDay),
+               users.states[s].lastSeen >= aggregates.dayStart {
                 sessions.extend(open - 1, at: ts, eventID: e.eventIDHash, revenue: e.revenue)
                 users.states[s].countEvent(at: ts, revenue: e.revenue)
                 return true
@@ -92,9 +101,11 @@ struct RetentionOperators: Sendable {
         let zoneChanged = rules.perUserTimezone && e.zone != ZoneRegistry.none && e.zone != u.zone
         if zoneChanged { u.zone = e.zone }
         let day = zones.day(at: ts, zone: u.zone)
+        if u.lastSeen < aggregates.dayStart { countActiveDay(&u, at: ts) }
         u.countEvent(at: ts, revenue: e.revenue)
 
         var newDay = false
+        var earlierVisit = false
         var alerts: [(AlertType, AlertDetails)] = []
         if !u.hasActivity {
             u.hasActivity = true
@@ -121,6 +132,7 @@ struct RetentionOperators: Sendable {
         } else if day < Int64(u.lastVisitDay), !u.isVisitDay(day) {
             // A zone change can date a later event before L: it is still a visit day.
             u.setEarlierVisit(day)
+            earlierVisit = true
             u.visitDaysTotal += 1
             if day < Int64(u.firstVisitDay) { u.firstVisitDay = Int32(day) }
             let run = u.runInBitmap()
@@ -133,8 +145,10 @@ struct RetentionOperators: Sendable {
             alerts.append((.streakMilestone, details))
         }
         users.states[s] = u
-        if !alerts.isEmpty {
+        // Only a new visit day or zone moves the tier or the stage.
+        if newDay || zoneChanged || earlierVisit {
             let status = evaluator.status(u, day: day)
+            recount(slot, status)
             for (type, details) in alerts {
                 emitAlert(type, slot: slot, at: ts, status: status, details: details)
             }
@@ -158,6 +172,7 @@ struct RetentionOperators: Sendable {
         if let slot = users.slot(of: userID) {
             let open = users.states[Int(slot)].openSession
             if open != 0 { sessions.release(open - 1) }
+            eraseFromAggregates(slot)
             users.remove(slot)
             changes.markErased(userID)
         }
@@ -192,6 +207,8 @@ struct RetentionOperators: Sendable {
         case .day:
             guard users.states[s].nextDayTimer == timer.instant else { return }
             fireDay(timer.slot, at: timer.instant)
+        case .touchMaturity:
+            matureTouch(timer)
         }
     }
 
@@ -237,6 +254,7 @@ struct RetentionOperators: Sendable {
             }
         }
         users.states[s] = u
+        recount(slot, after)
         let changed = before.segment != after.segment || before.lifecycle != after.lifecycle
             || (before.currentStreak > 0 && after.currentStreak == 0) || before.riskBand != after.riskBand
         if changed { outputs.append(.profile(profile(slot, at: instant, cause: .dayChange))) }
@@ -274,6 +292,7 @@ struct RetentionOperators: Sendable {
         _ type: AlertType, slot: UInt32, at instant: Int64, status: DayStatus, details: AlertDetails
     ) {
         let user = users.id(Int(slot))
+        countAlert(type)
         outputs.append(.alert(AlertRecord(
             alertID: AlertRecord.id(userID: user, type: type, at: instant), userID: user, type: type,
             at: instant, segment: status.segment, lifecycle: status.lifecycle,

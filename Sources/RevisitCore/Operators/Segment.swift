@@ -2,7 +2,10 @@
 public enum Segment: UInt8, Sendable, CaseIterable {
     case high, medium, low, churned
 
-    public var name: String {
+    public var name: String { staticName.description }
+
+    /// The name as it appears in JSON.
+    public var staticName: StaticString {
         switch self {
         case .high: "high"
         case .medium: "medium"
@@ -11,4 +14,3 @@ public enum Segment: UInt8, Sendable, CaseIterable {
         }
     }
 }
-

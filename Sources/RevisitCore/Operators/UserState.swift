@@ -1,12 +1,12 @@
 /// Everything kept about one user at rest but the id, in a trivially copyable value of
-/// 128 bytes (the id is in `UserTable`).
+/// 131 bytes, 136 with alignment (the id is in `UserTable`).
 ///
 /// Visit days are a 128-bit bitmap anchored at the last visit day `L` (bit i = day L - i),
 /// which covers every window of SPEC 4 (at most 128 days). The open session lives in
 /// `OpenSessionTable`, not here, so that the common case of a user between sessions pays
 /// nothing for it.
 struct UserState: Sendable {
-    // Fields are ordered by size so the struct packs into 128 bytes without padding.
+    // Fields are ordered by size so the struct packs without padding.
 
     // MARK: - 8-byte fields
     var firstSeen: Int64 = 0
@@ -46,6 +46,12 @@ struct UserState: Sendable {
     var streakRun: UInt16 = 0
     var longestStreak: UInt16 = 0
     var zone: UInt16 = 0
+    /// Reporting-zone dates with activity (SPEC 7), bit i = the date of `lastSeen` minus i:
+    /// what a `forget` must take back from the `revisit` bases not yet closed.
+    var reportingDays: UInt16 = 0
+    /// The tier and stage the partition's daily aggregate counts the user in (a
+    /// ``StatusCode``), 0 while it has no profile.
+    var countedStatus: UInt8 = 0
     /// Whether the user had an activity event (a user known only from touches has no profile).
     var hasActivity = false
 

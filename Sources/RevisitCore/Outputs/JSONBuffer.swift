@@ -93,6 +93,14 @@ public struct JSONBuffer: ~Copyable {
         raw(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// A JSON string of plain ASCII that needs no escaping (enum names).
+    @inline(__always)
+    public mutating func string(_ name: StaticString) {
+        byte(0x22)
+        raw(name)
+        byte(0x22)
+    }
+
     @inline(__always)
     public mutating func raw(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, !bytes.isEmpty else { return }

@@ -7,6 +7,7 @@ public enum OutputEncoder {
         case .session(let s): append(s, to: &out)
         case .alert(let a): append(a, to: &out)
         case .deadLetter(let d): append(d, to: &out)
+        case .metrics(let m, _): append(m, to: &out)
         case .tombstone(let user, _):
             out.byte(0x7B)
             out.key("user_id", first: true)
@@ -69,9 +70,9 @@ public enum OutputEncoder {
         out.key("vd_90")
         out.integer(p.vd90)
         out.key("segment")
-        out.string(p.segment.name)
+        out.string(p.segment.staticName)
         out.key("lifecycle")
-        out.string(p.lifecycle.name)
+        out.string(p.lifecycle.staticName)
         out.key("p_alive")
         out.decimal(p.pAlive)
         out.key("churn_risk")
@@ -125,9 +126,9 @@ public enum OutputEncoder {
         out.key("at")
         out.timestamp(a.at)
         out.key("segment")
-        out.string(a.segment.name)
+        out.string(a.segment.staticName)
         out.key("lifecycle")
-        out.string(a.lifecycle.name)
+        out.string(a.lifecycle.staticName)
         out.key("churn_risk")
         out.decimal(a.churnRisk)
         out.key("current_streak")
@@ -148,6 +149,99 @@ public enum OutputEncoder {
         if let v = d.touchedAt { key("touched_at"); out.timestamp(v) }
         out.byte(0x7D)
         out.byte(0x7D)
+    }
+
+    /// The daily aggregate of SPEC 7, fields in the SPEC table's order.
+    public static func append(_ m: DailyMetricsRecord, to out: inout JSONBuffer) {
+        appendFields(of: m, to: &out)
+        out.byte(0x7D)
+    }
+
+    /// A daily aggregate's object without its closing brace, for a report that adds fields
+    /// after the record's: a sum over partitions (`partition` nil) names how many it adds up
+    /// in `partitions` instead, and each `retention.dN` gets its `retentionRates[i]` as `rate`
+    /// when there is one.
+    public static func appendFields(
+        of m: DailyMetricsRecord, to out: inout JSONBuffer, partitions: Int? = nil, retentionRates: [Double?] = []
+    ) {
+        out.byte(0x7B)
+        out.key("date", first: true)
+        out.date(m.date)
+        if let partitions, m.partition == nil {
+            out.key("partitions")
+            out.integer(partitions)
+        } else {
+            out.key("partition")
+            if let partition = m.partition { out.integer(partition) } else { out.raw("null") }
+        }
+        out.key("active_users")
+        out.integer(m.activeUsers)
+        out.key("wau")
+        out.integer(m.wau)
+        out.key("mau")
+        out.integer(m.mau)
+        out.key("new_users")
+        out.integer(m.newUsers)
+        out.key("tiers")
+        out.byte(0x7B)
+        for tier in Segment.allCases {
+            out.key(tier.staticName, first: tier.rawValue == 0)
+            out.integer(m.tiers[Int(tier.rawValue)])
+        }
+        out.byte(0x7D)
+        out.key("stages")
+        out.byte(0x7B)
+        for (n, stage) in LifecycleStage.reportOrder.enumerated() {
+            out.key(stage.staticName, first: n == 0)
+            out.integer(m.stages[Int(stage.rawValue)])
+        }
+        out.byte(0x7D)
+        out.key("became_churned")
+        out.integer(m.becameChurned)
+        out.key("recalled")
+        out.integer(m.recalled)
+        out.key("churned_at_start")
+        out.integer(m.churnedAtStart)
+        out.key("revisit")
+        out.byte(0x7B)
+        out.key("base", first: true)
+        out.integer(m.revisit.base)
+        out.key("returned")
+        out.integer(m.revisit.returned)
+        out.byte(0x7D)
+        out.key("retention")
+        out.byte(0x7B)
+        let names: [StaticString] = ["d1", "d7", "d30"]
+        for (i, cohort) in m.retention.enumerated() {
+            out.key(names[i], first: i == 0)
+            out.byte(0x7B)
+            out.key("cohort", first: true)
+            out.integer(cohort.base)
+            out.key("retained")
+            out.integer(cohort.returned)
+            if i < retentionRates.count, let rate = retentionRates[i] {
+                out.key("rate")
+                out.decimal(rate)
+            }
+            out.byte(0x7D)
+        }
+        out.byte(0x7D)
+        out.key("campaigns")
+        out.byte(0x5B)
+        for (i, c) in m.campaigns.enumerated() {
+            if i > 0 { out.byte(0x2C) }
+            out.byte(0x7B)
+            out.key("campaign", first: true)
+            out.string(c.campaign)
+            out.key("variant")
+            if let variant = c.variant { out.string(variant) } else { out.raw("null") }
+            out.key("matured")
+            out.integer(c.matured)
+            out.key("returned")
+            out.integer(c.returned)
+            out.byte(0x7D)
+        }
+        out.byte(0x5D)
     }
 
     /// `{"error":…,"detail":…,"source":…,"key":…,"value":…}`: `value` is the original

@@ -10,6 +10,7 @@ extension OutputRecord {
         case .session(let s): s.closedAt
         case .profile(let p): p.instant
         case .tombstone(_, let at): at
+        case .metrics(_, let closedAt): closedAt
         case .deadLetter: nil
         }
     }

@@ -18,16 +18,18 @@ public struct UserStateChange: Sendable, Equatable {
 /// are buffered events: they are re-read from the input (see ``bufferedOrigin`` and
 /// ``rebuffer(value:key:source:)``).
 ///
-/// Frame layout (version 2): magic `RVPF`, version, timezone, wall clock, counters,
+/// Frame layout (version 3): magic `RVPF`, version, timezone, wall clock, counters,
 /// largest timestamp, watermark, sequence, zone names, campaign names, slot count, free
-/// slots. A user record starts with its own format version, so records written by an older
-/// build stay readable after an upgrade.
+/// slots, then the daily aggregates' carried counts (partition, open day, the open day's
+/// counters, the `revisit` bases ahead, `churned_at_start`); their histograms and tier
+/// counts follow from the user records. A user record starts with its own format version.
+/// A build reads the versions it writes only: state kept by an older build is reset.
 extension PartitionProcessor {
     static let frameMagic: [UInt8] = Array("RVPF".utf8)
     /// The frame format this code writes; it reads this one only.
-    public static let frameVersion: UInt64 = 2
+    public static let frameVersion: UInt64 = 3
     /// The user record format this code writes; it reads this one only.
-    public static let userRecordVersion: UInt64 = 1
+    public static let userRecordVersion: UInt64 = 2
 
     // MARK: - Change tracking
 
@@ -117,7 +119,54 @@ extension PartitionProcessor {
         w.unsigned(operators.users.slotCount)
         w.unsigned(operators.users.freeSlots.count)
         for slot in operators.users.freeSlots { w.unsigned(slot) }
+        writeAggregates(&w)
         return w.bytes
+    }
+
+    private func writeAggregates(_ w: inout SnapshotWriter) {
+        let a = operators.aggregates
+        w.unsigned(a.partition)
+        w.bool(a.openDay != nil)
+        guard let openDay = a.openDay else { return }
+        w.signed(openDay)
+        for n in a.retained { w.signed(Int64(n)) }
+        w.signed(Int64(a.becameChurned))
+        w.signed(Int64(a.recalled))
+        let maturities = a.maturities.sorted { ($0.key.campaign, $0.key.variant) < ($1.key.campaign, $1.key.variant) }
+        w.unsigned(maturities.count)
+        for (key, counts) in maturities {
+            w.unsigned(key.campaign)
+            w.unsigned(key.variant)
+            w.unsigned(counts.base)
+            w.unsigned(counts.returned)
+        }
+        for n in a.baseAhead { w.signed(Int64(n)) }
+        w.signed(Int64(a.churnedAtStart))
+    }
+
+    /// Reads what ``writeAggregates(_:)`` wrote into a processor whose zones and campaign
+    /// names are restored.
+    private mutating func readAggregates(_ r: inout SnapshotReader, campaigns: Int) throws(PartitionProcessorError) {
+        operators.aggregates = DailyAggregates(partition: try r.unsigned(as: Int.self))
+        guard try r.bool() else { return }
+        let day = try r.signed()
+        guard abs(day) < 10_000_000 else { throw .badSnapshot("open day \(day) out of range") }
+        operators.aggregates.open(
+            day, start: operators.zones.midnight(of: day, zone: 0), end: operators.zones.midnight(of: day + 1, zone: 0))
+        for i in operators.aggregates.retained.indices { operators.aggregates.retained[i] = Int(try r.signed()) }
+        operators.aggregates.becameChurned = Int(try r.signed())
+        operators.aggregates.recalled = Int(try r.signed())
+        for _ in 0..<(try r.count()) {
+            let key = DailyAggregates.CampaignKey(
+                campaign: try r.unsigned(as: UInt32.self), variant: try r.unsigned(as: UInt32.self))
+            guard Int(key.campaign) < campaigns, Int(key.variant) <= campaigns else {
+                throw .badSnapshot("the daily aggregate names an unknown campaign")
+            }
+            operators.aggregates.maturities[key] = .init(
+                base: try r.unsigned(as: Int.self), returned: try r.unsigned(as: Int.self))
+        }
+        for i in operators.aggregates.baseAhead.indices { operators.aggregates.baseAhead[i] = Int(try r.signed()) }
+        operators.aggregates.churnedAtStart = Int(try r.signed())
     }
 
     // MARK: - User records
@@ -152,6 +201,8 @@ extension PartitionProcessor {
         w.signed(Int64(u.lastRiskAlertMinute))
         w.signed(u.nextDayTimer)
         w.unsigned(u.zone)
+        w.unsigned(u.reportingDays)
+        w.unsigned(u.countedStatus)
         w.bool(u.hasActivity)
         w.bool(u.openSession != 0)
         if u.openSession != 0 {
@@ -164,6 +215,14 @@ extension PartitionProcessor {
             let ids = operators.sessions.eventIDs(index)
             w.unsigned(ids.count)
             for id in ids { w.fixed64(id) }
+        }
+        let touches = operators.touches.touches(of: UInt32(slot))
+        w.unsigned(touches.count)
+        for touch in touches {
+            w.unsigned(touch.campaign)
+            w.unsigned(touch.variant)
+            w.signed(touch.at)
+            w.bool(touch.matured)
         }
         return w.bytes
     }
@@ -209,6 +268,7 @@ extension PartitionProcessor {
         let slotCount = try r.unsigned(as: Int.self)
         var freeSlots: [UInt32] = []
         for _ in 0..<(try r.count()) { freeSlots.append(try r.unsigned(as: UInt32.self)) }
+        try readAggregates(&r, campaigns: names.count)
         guard r.isAtEnd else { throw .badSnapshot("trailing bytes after the state frame") }
         // Checked before allocating the slots, so a corrupt count cannot ask for huge memory.
         guard slotCount == users.count + freeSlots.count else {
@@ -217,14 +277,21 @@ extension PartitionProcessor {
 
         var slots = [(id: String, state: UserState)?](repeating: nil, count: slotCount)
         var openSessions: [(slot: UInt32, session: OpenSession, eventIDs: [UInt64])] = []
+        var maturities: [UserTimer] = []
         for (userID, record) in users {
-            let (slot, state, open) = try Self.readUserRecord(record, zones: zoneCount, campaigns: names.count)
+            let (slot, state, open, touches) = try Self.readUserRecord(record, zones: zoneCount, campaigns: names.count)
             guard slot < slotCount, slots[slot] == nil, !userID.isEmpty else {
                 throw .badSnapshot("the record of user \(userID) names slot \(slot), which is out of range or taken")
             }
             slots[slot] = (userID, state)
             if let open { openSessions.append((UInt32(slot), open.session, open.eventIDs)) }
+            operators.touches.set(touches, slot: UInt32(slot))
+            for touch in touches where !touch.matured {
+                maturities.append(UserTimer(
+                    instant: touch.at &+ rules.attributionWindow.milliseconds, slot: UInt32(slot), session: touch.campaign))
+            }
         }
+        operators.timers.touchMaturities = Heap(maturities)
         guard freeSlots.allSatisfy({ Int($0) < slotCount && slots[Int($0)] == nil }) else {
             throw .badSnapshot("a free slot of the frame is out of range or holds a user")
         }
@@ -245,11 +312,14 @@ extension PartitionProcessor {
             return UserTimer(instant: instant, slot: UInt32(slot))
         })
         operators.users = UserTable(slots: slots, freeSlots: freeSlots)
+        operators.restoreAggregates()
     }
 
     private static func readUserRecord(
         _ record: [UInt8], zones: Int, campaigns: Int
-    ) throws(PartitionProcessorError) -> (slot: Int, state: UserState, open: (session: OpenSession, eventIDs: [UInt64])?) {
+    ) throws(PartitionProcessorError) -> (
+        slot: Int, state: UserState, open: (session: OpenSession, eventIDs: [UInt64])?, touches: [WinBackTouches.Touch]
+    ) {
         var r = SnapshotReader(record)
         let version = try r.unsigned()
         guard version == userRecordVersion else {
@@ -284,6 +354,11 @@ extension PartitionProcessor {
         u.nextDayTimer = try r.signed()
         u.zone = try r.unsigned(as: UInt16.self)
         guard Int(u.zone) < zones else { throw .badSnapshot("user record in slot \(slot) names unknown zone \(u.zone)") }
+        u.reportingDays = try r.unsigned(as: UInt16.self)
+        u.countedStatus = try r.unsigned(as: UInt8.self)
+        guard StatusCode(rawValue: u.countedStatus).isValid else {
+            throw .badSnapshot("user record in slot \(slot) has a bad status code \(u.countedStatus)")
+        }
         u.hasActivity = try r.bool()
         var open: (session: OpenSession, eventIDs: [UInt64])?
         if try r.bool() {
@@ -295,8 +370,18 @@ extension PartitionProcessor {
             for _ in 0..<(try r.count()) { ids.append(try r.fixed64()) }
             open = (OpenSession(start: start, end: end, events: events, revenue: revenue), ids)
         }
+        var touches: [WinBackTouches.Touch] = []
+        for _ in 0..<(try r.count()) {
+            let touch = WinBackTouches.Touch(
+                campaign: try r.unsigned(as: UInt32.self), variant: try r.unsigned(as: UInt32.self),
+                at: try r.signed(), matured: try r.bool())
+            guard Int(touch.campaign) < campaigns, Int(touch.variant) <= campaigns else {
+                throw .badSnapshot("a touch in slot \(slot) names an unknown campaign")
+            }
+            touches.append(touch)
+        }
         guard r.isAtEnd else { throw .badSnapshot("trailing bytes in the user record of slot \(slot)") }
-        return (slot, u, open)
+        return (slot, u, open, touches)
     }
 
     private static func day(_ r: inout SnapshotReader) throws(PartitionProcessorError) -> Int32 {

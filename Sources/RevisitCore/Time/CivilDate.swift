@@ -46,4 +46,15 @@ public enum CivilDate {
         let q = a / b
         return (a % b != 0 && a < 0) ? q - 1 : q
     }
+
+    /// The day number of a `YYYY-MM-DD`, or nil when `text` is not a valid date in that form.
+    public static func dayNumber(_ text: some StringProtocol) -> Int64? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              parts.allSatisfy({ $0.allSatisfy(\.isASCII) }),
+              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+              (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month)
+        else { return nil }
+        return dayNumber(year: year, month: month, day: day)
+    }
 }

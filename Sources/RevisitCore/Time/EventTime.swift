@@ -18,4 +18,12 @@ public enum EventTime {
         let quoted = out.text
         return String(quoted.dropFirst().dropLast())
     }
+
+    /// A date (days since 1970-01-01) as `YYYY-MM-DD`.
+    public static func formatDate(_ day: Int64) -> String {
+        var out = JSONBuffer(capacity: 16)
+        out.date(day)
+        let quoted = out.text
+        return String(quoted.dropFirst().dropLast())
+    }
 }

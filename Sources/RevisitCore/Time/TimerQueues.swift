@@ -8,17 +8,21 @@ import Collections
 /// local midnight at which something about a user can change) go to a `DayTimerWheel`. All are
 /// invalidated lazily: an entry fires only if it still matches what the user's state
 /// expects, so an event costs no timer work unless it opens a session or a visit day.
+/// Win-back touches mature at `t + attribution_window` (SPEC 7), from a heap of their own.
 struct TimerQueues: Sendable {
     var sessionCloses = Deque<UserTimer>()
     var sessionReschedules = Heap<UserTimer>()
     var dayTimers = DayTimerWheel()
+    /// Touch maturities; ``UserTimer/session`` holds the campaign id.
+    var touchMaturities = Heap<UserTimer>()
 
     init() {}
 
     /// Which queue a timer comes from.
-    enum Kind { case sessionClose, sessionReschedule, day }
+    enum Kind { case sessionClose, sessionReschedule, day, touchMaturity }
 
-    /// The earliest pending timer; at equal instants session closes come before day timers.
+    /// The earliest pending timer; at equal instants session closes come before day timers,
+    /// and those before touch maturities.
     func next() -> (timer: UserTimer, kind: Kind)? {
         var best: (timer: UserTimer, kind: Kind)?
         if let s = sessionCloses.first { best = (s, .sessionClose) }
@@ -26,6 +30,7 @@ struct TimerQueues: Sendable {
             best = (r, .sessionReschedule)
         }
         if let d = dayTimers.min, best.map({ d.instant < $0.timer.instant }) ?? true { best = (d, .day) }
+        if let m = touchMaturities.min, best.map({ m.instant < $0.timer.instant }) ?? true { best = (m, .touchMaturity) }
         return best
     }
 
@@ -34,8 +39,11 @@ struct TimerQueues: Sendable {
         case .sessionClose: sessionCloses.removeFirst()
         case .sessionReschedule: sessionReschedules.removeMin()
         case .day: dayTimers.removeMin()
+        case .touchMaturity: touchMaturities.removeMin()
         }
     }
 
-    var pendingCount: Int { sessionCloses.count + sessionReschedules.count + dayTimers.count }
+    var pendingCount: Int {
+        sessionCloses.count + sessionReschedules.count + dayTimers.count + touchMaturities.count
+    }
 }

@@ -4,6 +4,7 @@ struct UserTimer: Sendable, Comparable {
     var slot: UInt32
     /// For a session timer, the index of the open session it was queued for: a hint that lets
     /// it check the session without reading the user's state. `UInt32.max` when unknown.
+    /// For a touch maturity, the touch's campaign id.
     var session: UInt32 = .max
 
     /// Timers are ordered, and identified, by instant and slot.

@@ -2,36 +2,74 @@ import Foundation
 import RevisitKafka
 
 /// Reads chosen partitions from a start offset to the end offsets they have when reading
-/// begins, with a consumer outside any group: what a task taking a partition over reads of
-/// the state and output topics.
-struct PartitionRangeReader {
+/// begins, with a consumer outside any group (nothing is committed): what a task taking a
+/// partition over reads of the state and output topics, and what `revisit metrics` reads of
+/// the metrics topic.
+public struct PartitionRangeReader: Sendable {
     /// The offsets a partition had when reading began.
-    struct Bounds: Sendable, Equatable {
+    public struct Bounds: Sendable, Equatable {
         /// The first offset still in the log (retention may have deleted earlier ones).
-        var low: Int64
+        public var low: Int64
         /// The offset after the last message when reading began; reading stopped there.
-        var high: Int64
+        public var high: Int64
     }
 
-    var kafka: KafkaConfiguration
-    var clientID: String
+    public var kafka: KafkaConfiguration
+    public var clientID: String
     /// How long reading may go without a message while a partition is unfinished.
-    var stallTimeout: TimeInterval = 30
+    public var stallTimeout: TimeInterval = 30
 
-    /// Reads each partition from its start offset (nil: from its first message; clamped to the
-    /// log start) to its end, calling `body` in offset order per partition.
-    func read(
-        _ starts: [TopicPartition: Int64?], _ body: (ConsumedMessage) throws(PipelineError) -> Void
+    public init(kafka: KafkaConfiguration, clientID: String) {
+        self.kafka = kafka
+        self.clientID = clientID
+    }
+
+    /// Reads every partition of `topic` from its first message to its end, calling `body`
+    /// in offset order per partition.
+    ///
+    /// - Throws: ``PipelineError/Kind/topics`` when the topic does not exist.
+    public func readAll(
+        of topic: String, _ body: (ConsumedMessage) throws(PipelineError) -> Void
     ) throws(PipelineError) -> [TopicPartition: Bounds] {
-        guard !starts.isEmpty else { return [:] }
-        var configuration = KafkaConsumerConfiguration(kafka: kafka.withClientID(clientID), groupID: nil)
-        configuration.autoOffsetReset = .error
-        let consumer: KafkaConsumer
+        let consumer = try makeConsumer()
+        let metadata: TopicMetadata?
         do {
-            consumer = try KafkaConsumer(configuration: configuration)
+            metadata = try consumer.topicMetadata().first { $0.name == topic && $0.error == .noError }
         } catch {
             throw PipelineError(error)
         }
+        guard let metadata else {
+            throw PipelineError(.topics, "topic \"\(topic)\" does not exist on \(kafka.bootstrapServers.joined(separator: ","))", topic: topic)
+        }
+        let starts = Dictionary(uniqueKeysWithValues: (0..<metadata.partitionCount).map {
+            (TopicPartition(topic, Int32($0)), Int64?.none)
+        })
+        return try read(starts, with: consumer, body)
+    }
+
+    /// Reads each partition from its start offset (nil: from its first message; clamped to the
+    /// log start) to its end, calling `body` in offset order per partition.
+    public func read(
+        _ starts: [TopicPartition: Int64?], _ body: (ConsumedMessage) throws(PipelineError) -> Void
+    ) throws(PipelineError) -> [TopicPartition: Bounds] {
+        guard !starts.isEmpty else { return [:] }
+        return try read(starts, with: try makeConsumer(), body)
+    }
+
+    private func makeConsumer() throws(PipelineError) -> KafkaConsumer {
+        var configuration = KafkaConsumerConfiguration(kafka: kafka.withClientID(clientID), groupID: nil)
+        configuration.autoOffsetReset = .error
+        do {
+            return try KafkaConsumer(configuration: configuration)
+        } catch {
+            throw PipelineError(error)
+        }
+    }
+
+    private func read(
+        _ starts: [TopicPartition: Int64?], with consumer: KafkaConsumer,
+        _ body: (ConsumedMessage) throws(PipelineError) -> Void
+    ) throws(PipelineError) -> [TopicPartition: Bounds] {
         var bounds: [TopicPartition: Bounds] = [:]
         var positions: [TopicPartitionOffset] = []
         for (partition, start) in starts.sorted(by: { $0.key < $1.key }) {

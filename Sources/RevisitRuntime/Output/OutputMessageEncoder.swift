@@ -54,6 +54,9 @@ public struct OutputMessageEncoder: Sendable {
             return sent ? 0 : nil
         case .deadLetter(let d):
             return try send(d, partition: partition, producer: producer, written: &written, reports: &reports) ? 3 : nil
+        case .metrics(let m, let closedAt):
+            OutputEncoder.append(m, to: &buffer)
+            (slot, key, timestamp) = (4, EventTime.formatDate(m.date), closedAt)
         }
         let sent = try buffer.withBytes { value throws(KafkaError) in
             try send(topic: outputTopics[slot], partition: partition, key: key, value: value, timestamp: timestamp,
@@ -123,6 +126,7 @@ extension TopicNames {
         return names
     }
 
-    /// The output topics a task writes, in a fixed order.
-    public var outputs: [String] { [profiles, sessions, alerts, dlq] }
+    /// The output topics a task writes, in a fixed order (the index ``OutputMessageEncoder``
+    /// reports for each).
+    public var outputs: [String] { [profiles, sessions, alerts, dlq, metrics] }
 }

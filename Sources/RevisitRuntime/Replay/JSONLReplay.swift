@@ -4,12 +4,13 @@ import RevisitKafka
 
 /// Replays a JSONL file (one event per line, line order = arrival order) through one
 /// `PartitionProcessor` per partition and writes `profiles.jsonl`, `sessions.jsonl`,
-/// `alerts.jsonl` and `dlq.jsonl` into a directory (SPEC 8, replay / backfill).
+/// `alerts.jsonl`, `dlq.jsonl` and `metrics.jsonl` into a directory (SPEC 8, replay / backfill).
 ///
 /// Users are routed with Kafka's default partitioner on the user id. Records are written in
 /// emission order: after each line, whatever that line caused in its partition; at the end,
 /// each partition's final records in partition order. So the files are byte-identical across
-/// runs, and each user's records appear in the same order whatever `partitions` is.
+/// runs, and each user's records appear in the same order whatever `partitions` is. The daily
+/// aggregates are the exception: `metrics.jsonl` holds them in partition, then date order.
 public struct JSONLReplay: Sendable {
     public var inputPath: String
     public var outputDirectory: String
@@ -34,7 +35,7 @@ public struct JSONLReplay: Sendable {
         let clock = wallClock ?? Int64(started.timeIntervalSince1970 * 1000)
         var processors: [PartitionProcessor] = []
         do {
-            for _ in 0..<partitions { processors.append(try PartitionProcessor(rules: rules, wallClock: clock)) }
+            for p in 0..<partitions { processors.append(try PartitionProcessor(rules: rules, wallClock: clock, partition: p)) }
         } catch {
             throw .processor("cannot start: \(error)")
         }
@@ -85,6 +86,7 @@ public struct JSONLReplay: Sendable {
         summary.sessions = files.sessions.records
         summary.alerts = files.alerts.records
         summary.deadLetters = files.deadLetters.records
+        summary.metrics = files.metrics.records
         summary.elapsedSeconds = Date().timeIntervalSince(started)
         return summary
     }

@@ -1,17 +1,25 @@
 import RevisitCore
 
-/// The four output files of a replay.
+/// The output files of a replay.
+///
+/// Every record but the daily aggregates goes to its file as it is emitted. Daily
+/// aggregates are held back, one short list per partition, and written at ``close()`` in
+/// partition, then date order, so that `metrics.jsonl` reads like the metrics topic
+/// partition by partition.
 final class ReplayOutputFiles {
     let profiles: BufferedFileWriter
     let sessions: BufferedFileWriter
     let alerts: BufferedFileWriter
     let deadLetters: BufferedFileWriter
+    let metrics: BufferedFileWriter
+    private var metricsByPartition: [Int: [DailyMetricsRecord]] = [:]
 
     init(directory: String) throws(ReplayError) {
         profiles = try BufferedFileWriter(path: directory + "/profiles.jsonl")
         sessions = try BufferedFileWriter(path: directory + "/sessions.jsonl")
         alerts = try BufferedFileWriter(path: directory + "/alerts.jsonl")
         deadLetters = try BufferedFileWriter(path: directory + "/dlq.jsonl")
+        metrics = try BufferedFileWriter(path: directory + "/metrics.jsonl")
     }
 
     /// Writes and clears what a processor emitted.
@@ -25,6 +33,9 @@ final class ReplayOutputFiles {
             case .session: file = sessions
             case .alert: file = alerts
             case .deadLetter: file = deadLetters
+            case .metrics(let m, _):
+                metricsByPartition[m.partition ?? 0, default: []].append(m)
+                return
             }
             do {
                 try file.writeLine { OutputEncoder.append(record, to: &$0) }
@@ -36,9 +47,17 @@ final class ReplayOutputFiles {
     }
 
     func close() throws(ReplayError) {
+        for partition in metricsByPartition.keys.sorted() {
+            // A partition closes its days in date order.
+            for record in metricsByPartition[partition]! {
+                try metrics.writeLine { OutputEncoder.append(record, to: &$0) }
+            }
+        }
+        metricsByPartition.removeAll()
         try profiles.close()
         try sessions.close()
         try alerts.close()
         try deadLetters.close()
+        try metrics.close()
     }
 }

@@ -10,6 +10,8 @@ public struct ReplaySummary: Sendable {
     public var sessions = 0
     public var alerts = 0
     public var deadLetters = 0
+    /// Daily aggregates (one per partition and closed day).
+    public var metrics = 0
     /// The instant the final profiles describe, nil when no event was valid.
     public var asOf: Int64?
     public var elapsedSeconds = 0.0
@@ -38,7 +40,7 @@ public struct ReplaySummary: Sendable {
             if let n = counters.deadLetters[reason], n > 0 { lines.append("  \(reason.rawValue): \(n)") }
         }
         lines.append("users:         \(users)")
-        lines.append("records:       \(profiles) profiles, \(sessions) sessions, \(alerts) alerts")
+        lines.append("records:       \(profiles) profiles, \(sessions) sessions, \(alerts) alerts, \(metrics) daily aggregates")
         lines.append(String(format: "elapsed:       %.3f s", elapsedSeconds))
         lines.append(String(format: "events/s:      %.0f", eventsPerSecond))
         return lines.joined(separator: "\n")

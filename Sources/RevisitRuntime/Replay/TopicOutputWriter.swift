@@ -18,6 +18,7 @@ final class TopicOutputWriter {
     private(set) var sessions = 0
     private(set) var alerts = 0
     private(set) var deadLetters = 0
+    private(set) var metrics = 0
 
     init(kafka: KafkaConfiguration, topics: TopicNames) throws(ReplayError) {
         do {
@@ -47,6 +48,7 @@ final class TopicOutputWriter {
             case .session: sessions += 1
             case .alert: alerts += 1
             case .deadLetter: deadLetters += 1
+            case .metrics: metrics += 1
             }
         }
         if let failure { throw .kafka(failure) }

@@ -97,7 +97,7 @@ extension TopicReplay {
 
     // MARK: - Outputs
 
-    /// Where a replay's records go: the four files of a file replay, or the prefixed topics.
+    /// Where a replay's records go: the files of a file replay, or the prefixed topics.
     enum Sink {
         case files(ReplayOutputFiles)
         case topics(TopicOutputWriter)
@@ -121,12 +121,14 @@ extension TopicReplay {
             }
         }
 
-        /// Records written: profiles (with tombstones), sessions, alerts, dead letters.
-        var counts: (Int, Int, Int, Int) {
+        /// Records written: profiles (with tombstones), sessions, alerts, dead letters, daily
+        /// aggregates.
+        var counts: (Int, Int, Int, Int, Int) {
             switch self {
             case .files(let files):
-                (files.profiles.records, files.sessions.records, files.alerts.records, files.deadLetters.records)
-            case .topics(let writer): (writer.profiles, writer.sessions, writer.alerts, writer.deadLetters)
+                (files.profiles.records, files.sessions.records, files.alerts.records, files.deadLetters.records,
+                 files.metrics.records)
+            case .topics(let writer): (writer.profiles, writer.sessions, writer.alerts, writer.deadLetters, writer.metrics)
             }
         }
     }

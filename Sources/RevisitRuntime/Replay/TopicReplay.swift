@@ -27,7 +27,7 @@ public struct TopicReplay: Sendable {
 
     /// Where the outputs go.
     public enum Destination: Sendable, Equatable {
-        /// `profiles.jsonl`, `sessions.jsonl`, `alerts.jsonl` and `dlq.jsonl` in a directory.
+        /// `profiles.jsonl`, `sessions.jsonl`, `alerts.jsonl`, `dlq.jsonl` and `metrics.jsonl` in a directory.
         case directory(String)
         /// The output topics of ``TopicReplay/topics`` with this prefix (`backfill.revisit.profiles`),
         /// which must exist with at least as many partitions as the input.
@@ -76,7 +76,9 @@ public struct TopicReplay: Sendable {
         let partitionCount = try checkTopics()
         var processors: [PartitionProcessor] = []
         do {
-            for _ in 0..<partitionCount { processors.append(try PartitionProcessor(rules: rules, wallClock: clock)) }
+            for p in 0..<partitionCount {
+                processors.append(try PartitionProcessor(rules: rules, wallClock: clock, partition: p))
+            }
         } catch {
             throw .processor("cannot start: \(error)")
         }
@@ -229,7 +231,7 @@ public struct TopicReplay: Sendable {
         }
         try sink.close(timeoutMilliseconds: flushTimeoutMilliseconds)
         summary.linesRead = summary.counters.received
-        (summary.profiles, summary.sessions, summary.alerts, summary.deadLetters) = sink.counts
+        (summary.profiles, summary.sessions, summary.alerts, summary.deadLetters, summary.metrics) = sink.counts
         return summary
     }
 }

@@ -66,7 +66,7 @@ struct TaskRestorer {
                     restored.wallClock = wallClock
                     processor = restored
                 } else {
-                    processor = try PartitionProcessor(rules: rules, wallClock: wallClock)
+                    processor = try PartitionProcessor(rules: rules, wallClock: wallClock, partition: Int(p))
                 }
             } catch {
                 throw PipelineError(
