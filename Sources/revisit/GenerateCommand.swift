@@ -9,7 +9,11 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Write generated user activity (JSONL, sorted by time) for demos, benchmarks and fitting.",
         discussion: """
             The population mixes frequent (about 3 visit days a week), monthly, quarterly, churning and \
-            won-back users. --summary writes frequency,recency,T per user (days) for `revisit fit --csv`.
+            won-back users. A win-back campaign, winback_q2, runs as an A/B test over the last third \
+            of the window: every user it can reach (half of the users) gets one campaign_touch once silent \
+            for 30 days or more, half of them with variant sms and half with variant control (the \
+            hold-out group); within 7 days 35% of the sms group and 12% of the control group come back. \
+            --summary writes frequency,recency,T per user (days) for `revisit fit --csv`.
             """)
 
     @Option(help: "Number of users.")
