@@ -1,11 +1,11 @@
 import CRdKafka
 import Logging
 
-/// Creates and lists topics.
+/// Creates and lists topics, and describes their configs (`KafkaAdmin+Configs.swift`).
 ///
 /// Not `Sendable`: one thread owns an admin client (see `RdKafkaClient`).
 public final class KafkaAdmin {
-    private let client: RdKafkaClient
+    let client: RdKafkaClient
 
     public init(configuration: KafkaConfiguration, logger: Logger = Logger(label: "revisit.kafka.admin")) throws(KafkaError) {
         let conf = try configuration.makeConf(extra: [])

@@ -22,6 +22,17 @@ revisit_install_packages() {
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# noida-db: a second Kafka implementation the tests run as a child process (pinned).
+revisit_noida_version="0.2.3"
+
+revisit_install_noida() {
+    if python3 -c 'import noida_db' >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "Installing noida-db $revisit_noida_version with pip ..."
+    python3 -m pip install -q --disable-pip-version-check "noida-db==$revisit_noida_version"
+}
+
 revisit_check_swift() {
     if ! command -v swift >/dev/null 2>&1; then
         if [ -x /opt/swift/usr/bin/swift ]; then

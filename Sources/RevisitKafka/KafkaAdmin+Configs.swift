@@ -1,0 +1,69 @@
+import CRdKafka
+
+// MARK: - Topic configs
+
+extension KafkaAdmin {
+    /// The configs of each topic, as the cluster describes them (DescribeConfigs), by topic
+    /// and config name: the values set on the topic and the defaults it inherits.
+    ///
+    /// - Throws: ``KafkaError/Kind/timeout`` when the cluster does not answer in time,
+    ///   ``KafkaError/Kind/admin`` naming the topic when the cluster refuses to describe it
+    ///   (for example, an unknown topic).
+    public func describeTopicConfigs(
+        _ topics: [String], timeoutMilliseconds: Int32 = 10_000
+    ) throws(KafkaError) -> [String: [String: TopicConfigEntry]] {
+        guard !topics.isEmpty else { return [:] }
+        var resources: [OpaquePointer?] = topics.map { rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, $0) }
+        defer { for resource in resources { rd_kafka_ConfigResource_destroy(resource) } }
+        let options = rd_kafka_AdminOptions_new(client.handle, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, nil, 0)
+        let queue = rd_kafka_queue_new(client.handle)
+        defer { rd_kafka_queue_destroy(queue) }
+
+        rd_kafka_DescribeConfigs(client.handle, &resources, resources.count, options, queue)
+        // The request's own timeout ends it; the extra second only covers scheduling.
+        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1_000) else {
+            throw KafkaError(kind: .timeout, code: .timedOut,
+                             reason: "DescribeConfigs got no answer within \(timeoutMilliseconds) ms", isRetriable: true)
+        }
+        defer { rd_kafka_event_destroy(event) }
+        let eventError = rd_kafka_event_error(event)
+        guard eventError == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
+            let code = KafkaErrorCode(eventError)
+            throw KafkaError(kind: code == .timedOut ? .timeout : .admin, code: code, reason: "DescribeConfigs: \(text)",
+                             isRetriable: code == .timedOut)
+        }
+        var count = 0
+        guard let result = rd_kafka_event_DescribeConfigs_result(event),
+              let described = rd_kafka_DescribeConfigs_result_resources(result, &count) else { return [:] }
+        var outcome: [String: [String: TopicConfigEntry]] = [:]
+        for index in 0..<count {
+            let resource = described[index]
+            let topic = String(cString: rd_kafka_ConfigResource_name(resource))
+            let code = KafkaErrorCode(rd_kafka_ConfigResource_error(resource))
+            guard code == .noError else {
+                let text = rd_kafka_ConfigResource_error_string(resource).map { String(cString: $0) } ?? code.message
+                throw KafkaError(kind: code == .timedOut ? .timeout : .admin, code: code,
+                                 reason: "describe topic configs: \(text)", topic: topic)
+            }
+            var entryCount = 0
+            var entries: [String: TopicConfigEntry] = [:]
+            if let configs = rd_kafka_ConfigResource_configs(resource, &entryCount) {
+                for entryIndex in 0..<entryCount {
+                    guard let entry = configs[entryIndex] else { continue }
+                    let name = String(cString: rd_kafka_ConfigEntry_name(entry))
+                    entries[name] = TopicConfigEntry(
+                        name: name, value: rd_kafka_ConfigEntry_value(entry).map { String(cString: $0) },
+                        source: .init(rd_kafka_ConfigEntry_source(entry)),
+                        isDefault: rd_kafka_ConfigEntry_is_default(entry) != 0,
+                        isReadOnly: rd_kafka_ConfigEntry_is_read_only(entry) != 0,
+                        isSensitive: rd_kafka_ConfigEntry_is_sensitive(entry) != 0)
+                }
+            }
+            outcome[topic] = entries
+        }
+        return outcome
+    }
+}
