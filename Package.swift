@@ -75,9 +75,12 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "RevisitKafkaTests", dependencies: ["RevisitKafka"]),
+        // Brokers the tests run as child processes (noida-db).
+        .target(name: "RevisitTestSupport", dependencies: ["RevisitKafka"], path: "Tests/RevisitTestSupport"),
+        .testTarget(name: "RevisitKafkaTests", dependencies: ["RevisitKafka", "RevisitTestSupport"]),
         .testTarget(name: "RevisitCoreTests", dependencies: ["RevisitCore"]),
-        .testTarget(name: "RevisitRuntimeTests", dependencies: ["RevisitRuntime", "RevisitCore", "RevisitKafka"]),
+        .testTarget(
+            name: "RevisitRuntimeTests", dependencies: ["RevisitRuntime", "RevisitCore", "RevisitKafka", "RevisitTestSupport"]),
         // Runs the built `revisit` executable as separate processes.
         .testTarget(name: "RevisitCLITests", dependencies: ["revisit", "RevisitCore", "RevisitKafka"]),
     ]

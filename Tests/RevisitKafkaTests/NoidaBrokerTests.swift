@@ -1,5 +1,6 @@
 import Foundation
 import RevisitKafka
+import RevisitTestSupport
 import Testing
 
 /// What the mock cluster cannot do, on a second Kafka implementation (`noida-db`): topic

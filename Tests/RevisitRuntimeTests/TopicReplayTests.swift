@@ -2,6 +2,7 @@ import Foundation
 import RevisitCore
 import RevisitKafka
 import RevisitRuntime
+import RevisitTestSupport
 import Testing
 
 /// Topic replays (backfills) against librdkafka's mock cluster, hosted in the test process,
@@ -11,9 +12,12 @@ struct TopicReplayTests {
     static let wallClock: Int64 = 1_800_000_000_000
     static let partitions = 4
 
-    /// A mock cluster with a 4-partition `events` topic and the lines produced to it.
+    /// A mock cluster (or a noida-db broker) with a 4-partition `events` topic and the lines
+    /// produced to it.
     final class Fixture {
-        let cluster: MockCluster
+        let cluster: MockCluster?
+        /// A second Kafka implementation, which answers offsets-for-times (the mock cluster does not).
+        let noida: NoidaBroker?
         let kafka: KafkaConfiguration
         /// What was produced, in produce order: each line and the time of its event.
         let events: [(line: String, ts: Int64)]
@@ -22,11 +26,22 @@ struct TopicReplayTests {
         /// `revisit produce` does; with `stamped`, each message carries its event's `ts` as
         /// its Kafka timestamp, else the producer stamps the produce time.
         init(seed: UInt64 = 5, invalidRate: Double = 0.01, extraLines: [String] = [], stamped: Bool = false,
-             outputTopics: [String: Int] = [:]) throws {
-            cluster = try MockCluster()
-            try cluster.createTopic("events", partitions: TopicReplayTests.partitions)
-            for (name, count) in outputTopics { try cluster.createTopic(name, partitions: count) }
-            kafka = KafkaConfiguration(brokers: cluster.bootstrapServers, properties: ["log_level": "2"])
+             outputTopics: [String: Int] = [:], onNoida: Bool = false) throws {
+            if onNoida {
+                let noida = try NoidaBroker()
+                (self.noida, cluster, kafka) = (noida, nil, noida.kafka)
+                // Without time-based deletion: stamped with old event times, the messages would
+                // fall to the default seven-day retention at once.
+                let topics = [("events", TopicReplayTests.partitions)] + outputTopics.map { ($0.key, $0.value) }
+                _ = try KafkaAdmin(configuration: kafka).createTopics(topics.map {
+                    NewTopic(name: $0.0, partitions: $0.1, configs: ["retention.ms": "-1"])
+                })
+            } else {
+                let cluster = try MockCluster()
+                try cluster.createTopic("events", partitions: TopicReplayTests.partitions)
+                for (name, count) in outputTopics { try cluster.createTopic(name, partitions: count) }
+                (noida, self.cluster, kafka) = (nil, cluster, KafkaConfiguration(brokers: cluster.bootstrapServers, properties: ["log_level": "2"]))
+            }
             var events = ActivitySimulator(users: 50, days: 100, seed: seed, invalidRate: invalidRate).generate().events
                 .map { (line: $0.line, ts: $0.ts) }
             events += extraLines.map { (line: $0, ts: events.last!.ts) }
@@ -219,9 +234,10 @@ struct TopicReplayTests {
         #expect(byPartition == expectedMetrics)
     }
 
-    @Test("--from and --to choose messages by their Kafka timestamps")
-    func timeRange() throws {
-        let fixture = try Fixture(seed: 13, stamped: true)
+    @Test("--from and --to choose messages by their Kafka timestamps; on noida-db through real offsets-for-times",
+          arguments: [false, true])
+    func timeRange(onNoida: Bool) throws {
+        let fixture = try Fixture(seed: 13, stamped: true, onNoida: onNoida)
         let events = fixture.events
         let from = events[events.count / 3].ts
         let to = events[2 * events.count / 3].ts
@@ -230,7 +246,9 @@ struct TopicReplayTests {
 
         let inRange = events.filter { $0.ts >= from && $0.ts <= to }
         #expect(summary.replay.linesRead == UInt64(inRange.count))
-        #expect(summary.skippedBeforeFrom == UInt64(events.filter { $0.ts < from }.count))
+        // The mock cluster answers offsets-for-times with -1: the replay reads from the start and
+        // passes over what is stamped before --from. noida-db answers: nothing is passed over.
+        #expect(summary.skippedBeforeFrom == (onNoida ? 0 : UInt64(events.filter { $0.ts < from }.count)))
         #expect(summary.partitions.allSatisfy { ($0.firstProcessed ?? 0) > 0 && $0.stoppedAtTo })
         // The range is the file replay of just those lines.
         let file = try fixture.fileReplay(inRange.map(\.line))

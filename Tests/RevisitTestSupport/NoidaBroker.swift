@@ -8,16 +8,16 @@ import RevisitKafka
 /// on a free loopback port with a scratch data directory: a second Kafka implementation, with
 /// a controller, topic configs, offsets-for-times and data kept across restarts, which the
 /// mock cluster lacks. Stopped and its directory removed when released.
-final class NoidaBroker {
+public final class NoidaBroker {
     /// The noida-db version the tests were written against.
-    static let version = "0.2.3"
+    public static let version = "0.2.3"
 
-    let dataDirectory: String
-    private(set) var port: Int = 0
+    public let dataDirectory: String
+    public private(set) var port: Int = 0
     private var process: Process?
 
     /// Starts a broker on a port the system picks.
-    init() throws {
+    public init() throws {
         dataDirectory = NSTemporaryDirectory() + "revisit-noida-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         try start(port: 0)
@@ -28,14 +28,14 @@ final class NoidaBroker {
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
 
-    var bootstrapServers: String { "127.0.0.1:\(port)" }
+    public var bootstrapServers: String { "127.0.0.1:\(port)" }
 
-    var kafka: KafkaConfiguration {
+    public var kafka: KafkaConfiguration {
         KafkaConfiguration(brokers: bootstrapServers, properties: ["log_level": "2"])
     }
 
     /// Stops the broker (SIGTERM: it saves its data), if it runs; SIGKILL after 10 s.
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(10)
@@ -46,7 +46,7 @@ final class NoidaBroker {
     }
 
     /// Starts the broker again on the same port and data directory.
-    func restart() throws {
+    public func restart() throws {
         stop()
         try start(port: port)
     }
@@ -55,7 +55,7 @@ final class NoidaBroker {
     /// it in its `noida_db` package (the pip wrapper does not pass signals on) and clears the
     /// signal mask that the child would inherit from the test's thread, so that SIGTERM
     /// reaches it. `$REVISIT_NOIDA_DB` names another binary.
-    static func command(_ arguments: [String]) -> [String] {
+    public static func command(_ arguments: [String]) -> [String] {
         let script = """
             import noida_db, os, signal, sys
             signal.pthread_sigmask(signal.SIG_SETMASK, set())
@@ -103,7 +103,7 @@ final class NoidaBroker {
     }
 }
 
-struct NoidaError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct NoidaError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
