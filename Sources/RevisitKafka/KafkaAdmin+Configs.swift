@@ -15,26 +15,11 @@ extension KafkaAdmin {
         guard !topics.isEmpty else { return [:] }
         var resources: [OpaquePointer?] = topics.map { rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, $0) }
         defer { for resource in resources { rd_kafka_ConfigResource_destroy(resource) } }
-        let options = rd_kafka_AdminOptions_new(client.handle, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, nil, 0)
-        let queue = rd_kafka_queue_new(client.handle)
-        defer { rd_kafka_queue_destroy(queue) }
-
-        rd_kafka_DescribeConfigs(client.handle, &resources, resources.count, options, queue)
-        // The request's own timeout ends it; the extra second only covers scheduling.
-        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1_000) else {
-            throw KafkaError(kind: .timeout, code: .timedOut,
-                             reason: "DescribeConfigs got no answer within \(timeoutMilliseconds) ms", isRetriable: true)
+        let event = try request("DescribeConfigs", RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeoutMilliseconds: timeoutMilliseconds) {
+            options, queue in
+            rd_kafka_DescribeConfigs(client.handle, &resources, resources.count, options, queue)
         }
         defer { rd_kafka_event_destroy(event) }
-        let eventError = rd_kafka_event_error(event)
-        guard eventError == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
-            let code = KafkaErrorCode(eventError)
-            throw KafkaError(kind: code == .timedOut ? .timeout : .admin, code: code, reason: "DescribeConfigs: \(text)",
-                             isRetriable: code == .timedOut)
-        }
         var count = 0
         guard let result = rd_kafka_event_DescribeConfigs_result(event),
               let described = rd_kafka_DescribeConfigs_result_resources(result, &count) else { return [:] }

@@ -37,26 +37,13 @@ public final class KafkaAdmin {
                 guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "set topic config \(name)", topic: topic.name) }
             }
         }
-        let options = rd_kafka_AdminOptions_new(client.handle, RD_KAFKA_ADMIN_OP_CREATETOPICS)
-        defer { rd_kafka_AdminOptions_destroy(options) }
-        rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, nil, 0)
-        rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMilliseconds, nil, 0)
-        let queue = rd_kafka_queue_new(client.handle)
-        defer { rd_kafka_queue_destroy(queue) }
-
-        rd_kafka_CreateTopics(client.handle, &handles, handles.count, options, queue)
-        // The request's own timeout ends it; the extra second only covers scheduling.
-        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1_000) else {
-            throw KafkaError(kind: .timeout, code: .timedOut,
-                             reason: "CreateTopics got no answer within \(timeoutMilliseconds) ms", isRetriable: true)
+        let event = try request(
+            "CreateTopics", RD_KAFKA_ADMIN_OP_CREATETOPICS, timeoutMilliseconds: timeoutMilliseconds,
+            operationTimeout: true
+        ) { options, queue in
+            rd_kafka_CreateTopics(client.handle, &handles, handles.count, options, queue)
         }
         defer { rd_kafka_event_destroy(event) }
-        let eventError = rd_kafka_event_error(event)
-        guard eventError == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
-            let code = KafkaErrorCode(eventError)
-            throw KafkaError(kind: code == .timedOut ? .timeout : .admin, code: code, reason: "CreateTopics: \(text)")
-        }
         var count = 0
         guard let result = rd_kafka_event_CreateTopics_result(event),
               let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return [:] }
@@ -74,6 +61,40 @@ public final class KafkaAdmin {
             }
         }
         return outcome
+    }
+
+    // MARK: - Requests
+
+    /// Sends one admin request through `issue` (given its options and reply queue) and waits
+    /// for the answer: the result event, which the caller destroys.
+    ///
+    /// - Throws: ``KafkaError/Kind/timeout`` when no answer comes in time, ``KafkaError/Kind/admin``
+    ///   when the request as a whole failed.
+    func request(
+        _ name: String, _ operation: rd_kafka_admin_op_t, timeoutMilliseconds: Int32, operationTimeout: Bool = false,
+        _ issue: (_ options: OpaquePointer?, _ queue: OpaquePointer?) -> Void
+    ) throws(KafkaError) -> OpaquePointer {
+        let options = rd_kafka_AdminOptions_new(client.handle, operation)
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        rd_kafka_AdminOptions_set_request_timeout(options, timeoutMilliseconds, nil, 0)
+        if operationTimeout { rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMilliseconds, nil, 0) }
+        let queue = rd_kafka_queue_new(client.handle)
+        defer { rd_kafka_queue_destroy(queue) }
+        issue(options, queue)
+        // The request's own timeout ends it; the extra second only covers scheduling.
+        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds + 1_000) else {
+            throw KafkaError(kind: .timeout, code: .timedOut,
+                             reason: "\(name) got no answer within \(timeoutMilliseconds) ms", isRetriable: true)
+        }
+        let eventError = rd_kafka_event_error(event)
+        guard eventError == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            let text = rd_kafka_event_error_string(event).map { String(cString: $0) } ?? ""
+            let code = KafkaErrorCode(eventError)
+            rd_kafka_event_destroy(event)
+            throw KafkaError(kind: code == .timedOut ? .timeout : .admin, code: code, reason: "\(name): \(text)",
+                             isRetriable: code == .timedOut)
+        }
+        return event
     }
 }
 
