@@ -64,9 +64,6 @@ public struct ActivitySimulator: Sendable {
             self.attributionDays = attributionDays
         }
 
-        /// The variant of the hold-out group.
-        public static let controlVariant = "control"
-
         /// The default campaign: an SMS that can reach half of the users; of the dormant and
         /// churned users it reaches, half are held out; 35% of the SMS group and 12% of the
         /// hold-out come back within 7 days.
@@ -150,8 +147,8 @@ public struct ActivitySimulator: Sendable {
             var touch: (ts: Int64, variant: String)?
             if let campaign, let touchDay = campaign.firstTouchDay(visitDays: visitDays, days: days),
                random.nextOpenUnit() < campaign.reach {
-                let variant = random.nextOpenUnit() < campaign.controlShare ? Campaign.controlVariant : campaign.treatment
-                let rate = variant == Campaign.controlVariant ? campaign.controlReturnRate : campaign.treatmentReturnRate
+                let variant = random.nextOpenUnit() < campaign.controlShare ? CampaignEvaluation.controlVariant : campaign.treatment
+                let rate = variant == CampaignEvaluation.controlVariant ? campaign.controlReturnRate : campaign.treatmentReturnRate
                 touch = (start + Int64(touchDay) * dayMs + 36_000_000 + Int64(random.nextOpenUnit() * 3_600_000), variant)
                 // The week after the touch is the campaign's: a return, or silence.
                 let window = (touchDay + 1)...(touchDay + campaign.attributionDays)
