@@ -230,18 +230,24 @@ public enum OutputEncoder {
         out.byte(0x5B)
         for (i, c) in m.campaigns.enumerated() {
             if i > 0 { out.byte(0x2C) }
-            out.byte(0x7B)
-            out.key("campaign", first: true)
-            out.string(c.campaign)
-            out.key("variant")
-            if let variant = c.variant { out.string(variant) } else { out.raw("null") }
-            out.key("matured")
-            out.integer(c.matured)
-            out.key("returned")
-            out.integer(c.returned)
+            appendFields(of: c, to: &out)
             out.byte(0x7D)
         }
         out.byte(0x5D)
+    }
+
+    /// A campaign entry's object without its closing brace (`campaign`, `variant`, null when
+    /// missing, `matured`, `returned`), for a report that adds fields after them.
+    public static func appendFields(of c: DailyMetricsRecord.CampaignOutcome, to out: inout JSONBuffer) {
+        out.byte(0x7B)
+        out.key("campaign", first: true)
+        out.string(c.campaign)
+        out.key("variant")
+        if let variant = c.variant { out.string(variant) } else { out.raw("null") }
+        out.key("matured")
+        out.integer(c.matured)
+        out.key("returned")
+        out.integer(c.returned)
     }
 
     /// `{"error":…,"detail":…,"source":…,"key":…,"value":…}`: `value` is the original

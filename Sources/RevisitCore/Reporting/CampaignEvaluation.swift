@@ -122,15 +122,9 @@ public struct CampaignEvaluation: Sendable, Equatable {
     public func jsonLines() -> String {
         var out = JSONBuffer()
         for entry in entries {
-            out.byte(0x7B)
-            out.key("campaign", first: true)
-            out.string(entry.campaign)
-            out.key("variant")
-            if let variant = entry.variant { out.string(variant) } else { out.raw("null") }
-            out.key("matured")
-            out.integer(entry.matured)
-            out.key("returned")
-            out.integer(entry.returned)
+            OutputEncoder.appendFields(
+                of: .init(campaign: entry.campaign, variant: entry.variant, matured: entry.matured, returned: entry.returned),
+                to: &out)
             if let rate = entry.rate {
                 out.key("rate")
                 out.decimal(rate)
