@@ -13,17 +13,18 @@ public enum EventTime {
 
     /// RFC 3339 UTC with milliseconds: `2024-03-10T07:30:00.000Z`.
     public static func format(_ instant: Int64) -> String {
-        var out = JSONBuffer(capacity: 32)
-        out.timestamp(instant)
-        let quoted = out.text
-        return String(quoted.dropFirst().dropLast())
+        unquoted { $0.timestamp(instant) }
     }
 
     /// A date (days since 1970-01-01) as `YYYY-MM-DD`.
     public static func formatDate(_ day: Int64) -> String {
-        var out = JSONBuffer(capacity: 16)
-        out.date(day)
-        let quoted = out.text
-        return String(quoted.dropFirst().dropLast())
+        unquoted { $0.date(day) }
+    }
+
+    /// What `write` puts into a JSON buffer as a quoted string, without the quotes.
+    private static func unquoted(_ write: (inout JSONBuffer) -> Void) -> String {
+        var out = JSONBuffer(capacity: 32)
+        write(&out)
+        return String(out.text.dropFirst().dropLast())
     }
 }
