@@ -6,17 +6,26 @@ extension KafkaAdmin {
     /// The configs of each topic, as the cluster describes them (DescribeConfigs), by topic
     /// and config name: the values set on the topic and the defaults it inherits.
     ///
+    /// The request goes to the broker that answers metadata, not to the controller: any broker
+    /// describes a topic, and a cluster without the request (librdkafka's mock cluster, which
+    /// also names a controller that does not exist) then answers at once with
+    /// ``KafkaErrorCode/unsupportedFeature`` instead of letting the request time out.
+    ///
     /// - Throws: ``KafkaError/Kind/timeout`` when the cluster does not answer in time,
     ///   ``KafkaError/Kind/admin`` naming the topic when the cluster refuses to describe it
-    ///   (for example, an unknown topic).
+    ///   (for example, an unknown topic), or with ``KafkaErrorCode/unsupportedFeature`` when
+    ///   it cannot describe configs at all.
     public func describeTopicConfigs(
         _ topics: [String], timeoutMilliseconds: Int32 = 10_000
     ) throws(KafkaError) -> [String: [String: TopicConfigEntry]] {
         guard !topics.isEmpty else { return [:] }
+        let broker = try client.answeringBrokerID(timeoutMilliseconds: timeoutMilliseconds)
         var resources: [OpaquePointer?] = topics.map { rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, $0) }
         defer { for resource in resources { rd_kafka_ConfigResource_destroy(resource) } }
         let event = try request("DescribeConfigs", RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeoutMilliseconds: timeoutMilliseconds) {
             options, queue in
+            var errorText = [CChar](repeating: 0, count: 256)
+            _ = rd_kafka_AdminOptions_set_broker(options, broker, &errorText, errorText.count)
             rd_kafka_DescribeConfigs(client.handle, &resources, resources.count, options, queue)
         }
         defer { rd_kafka_event_destroy(event) }

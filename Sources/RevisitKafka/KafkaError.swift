@@ -136,6 +136,8 @@ public struct KafkaErrorCode: Sendable, Hashable, CustomStringConvertible {
     public static let unknownTopicOrPartition = KafkaErrorCode(RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
     public static let partitionEOF = KafkaErrorCode(RD_KAFKA_RESP_ERR__PARTITION_EOF)
     public static let topicAlreadyExists = KafkaErrorCode(RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+    /// The broker does not implement the request (for example, DescribeConfigs on the mock cluster).
+    public static let unsupportedFeature = KafkaErrorCode(RD_KAFKA_RESP_ERR__UNSUPPORTED_FEATURE)
 
     var cValue: rd_kafka_resp_err_t { rd_kafka_resp_err_t(rawValue: rawValue) }
 

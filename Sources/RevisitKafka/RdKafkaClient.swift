@@ -85,6 +85,17 @@ final class RdKafkaClient {
         return (low, high)
     }
 
+    /// The id of a broker that answers requests: the one that answered a metadata request.
+    func answeringBrokerID(timeoutMilliseconds: Int32) throws(KafkaError) -> Int32 {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let result = rd_kafka_metadata(handle, 0, nil, &metadata, timeoutMilliseconds)
+        guard result == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw .broker(result, "read cluster metadata")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        return metadata.pointee.orig_broker_id
+    }
+
     /// Reads metadata of every topic in the cluster, or with `allTopics` false of the topics
     /// this client uses (subscribed, assigned, produced to).
     static func topicMetadata(

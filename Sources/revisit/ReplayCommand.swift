@@ -145,10 +145,12 @@ struct ReplayCommand: ParsableCommand {
         topics.input = topic
         let start: TopicReplay.Start = from == "earliest" ? .earliest : .timestamp(EventTime.parse(from!)!)
         let destination: TopicReplay.Destination = outputPrefix.map { .topics(prefix: $0) } ?? .directory(out!)
-        let replay = TopicReplay(
+        var replay = TopicReplay(
             topics: topics, kafka: kafka.configuration(clientID: "revisit-replay", pipeline: configuration),
             rules: configuration.rules, start: start, destination: destination,
             endTimestamp: to.flatMap(EventTime.parse), asOf: asOf.flatMap(EventTime.parse))
+        replay.creationConfigs = configuration.topicCreationConfigs
+        replay.warn = { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
         let display = ReplayProgressDisplay()
         var last: ReplayProgress?
         let summary: TopicReplaySummary

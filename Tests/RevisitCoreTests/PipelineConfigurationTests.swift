@@ -284,6 +284,57 @@ import Yams
         #expect(try load("", ["streak_milestones=[]"]).rules.streakMilestones == [])
     }
 
+    // MARK: - Topic configs
+
+    @Test func topicConfigsOverrideTheCreatedSettingsByRole() throws {
+        let loaded = try load("""
+            topic_configs:
+              alerts:
+                retention.ms: 2592000000
+              profiles:
+                min.compaction.lag.ms: 172800000
+            """, ["topic_configs.dlq.retention.ms=-1", "topic_configs.alerts.retention.ms=1209600000"])
+        #expect(loaded.topicConfigs == [
+            .alerts: ["retention.ms": "1209600000"], .profiles: ["min.compaction.lag.ms": "172800000"],
+            .dlq: ["retention.ms": "-1"],
+        ])
+        #expect(loaded.creationConfigs(for: .alerts) == [
+            "cleanup.policy": "delete", "message.timestamp.type": "LogAppendTime", "retention.ms": "1209600000",
+        ])
+        #expect(loaded.creationConfigs(for: .sessions) == TopicConfigPolicy.defaults(for: .sessions))
+        #expect(loaded.topicCreationConfigs[.profiles]?["min.compaction.lag.ms"] == "172800000")
+    }
+
+    @Test func topicConfigsThatBreakExactlyOnceAreRefusedWithTheLineAndTheFix() {
+        let error = self.error("""
+            application_id: shop
+            topic_configs:
+              sessions:
+                message.timestamp.type: CreateTime
+            """)
+        #expect(error?.setting == "topic_configs.sessions.message.timestamp.type")
+        #expect(error?.origin?.line == 4)
+        #expect(error?.description.contains("the sessions topic would be created with retention.ms=604800000: deletion counts from each message's timestamp") == true)
+        #expect(error?.description.contains("set topic_configs.sessions.message.timestamp.type=LogAppendTime or remove the override") == true)
+
+        // The offending property is blamed when it is overridden itself.
+        let lag = self.error(nil, ["topic_configs.state.min.compaction.lag.ms=0"])
+        #expect(lag?.setting == "topic_configs.state.min.compaction.lag.ms")
+        #expect(lag?.origin == .override(argument: "topic_configs.state.min.compaction.lag.ms=0"))
+        #expect(lag?.description.contains("set topic_configs.state.min.compaction.lag.ms=3600000") == true)
+
+        // What only shortens history is allowed.
+        #expect(self.error(nil, ["topic_configs.alerts.retention.ms=86400000"]) == nil)
+    }
+
+    @Test func unknownTopicRolesSuggestTheNearestOne() {
+        let error = self.error(nil, ["topic_configs.alert.retention.ms=1"])
+        #expect(error == .unknownSetting(
+            name: "topic_configs.alert.retention.ms", suggestion: "topic_configs.alerts.retention.ms",
+            origin: .override(argument: "topic_configs.alert.retention.ms=1")))
+        #expect(self.error("topic_configs:\n  alerts: 3\n")?.setting == "topic_configs.alerts")
+    }
+
     @Test func malformedOverrides() {
         #expect(error(nil, ["timezone"]) == .malformedOverride(argument: "timezone"))
         #expect(error(nil, ["=UTC"]) == .malformedOverride(argument: "=UTC"))

@@ -9,6 +9,9 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var topics = TopicNames()
     /// librdkafka properties passed through to every client (`kafka.security.protocol`, ...).
     public var kafka: [String: String] = [:]
+    /// Topic properties that override ``TopicConfigPolicy/defaults(for:)`` when a topic is
+    /// created (`topic_configs.alerts.retention.ms`); never into a state that breaks SPEC 8.
+    public var topicConfigs: [TopicRole: [String: String]] = [:]
     /// What the operators compute: every rule parameter of SPEC sections 1-7.
     public var rules = RetentionRules()
     /// How often a task writes a checkpoint marker to the state topic.
@@ -141,6 +144,7 @@ extension PipelineConfiguration {
         for property in kafka.keys where property.isEmpty {
             throw .invalidValue(setting: "kafka.", value: nil, accepts: "a librdkafka property name", origin: .defaults)
         }
+        try validateTopicConfigs(origins: origins)
         func blame(_ first: String, _ second: String) -> (String, SettingOrigin) {
             if let origin = origins[first] { return (first, origin) }
             if let origin = origins[second] { return (second, origin) }
@@ -161,6 +165,43 @@ extension PipelineConfiguration {
                 detail: "dormant_after_days (\(rules.dormantAfterDays)) is more than churn_after_days "
                     + "(\(rules.churnAfterDays)); a user turns dormant before churned",
                 origin: origin)
+        }
+    }
+}
+
+extension PipelineConfiguration {
+    /// The properties a topic of `role` is created with: Revisit's defaults, then the
+    /// pipeline's `topic_configs.<role>` overrides.
+    public func creationConfigs(for role: TopicRole) -> [String: String] {
+        TopicConfigPolicy.defaults(for: role).merging(topicConfigs[role] ?? [:]) { _, override in override }
+    }
+
+    /// ``creationConfigs(for:)`` of every role.
+    public var topicCreationConfigs: [TopicRole: [String: String]] {
+        Dictionary(uniqueKeysWithValues: TopicRole.allCases.map { ($0, creationConfigs(for: $0)) })
+    }
+
+    /// Refuses overrides that would create a topic whose settings break SPEC 8, blaming the
+    /// override of the offending property (or the role's first override).
+    private func validateTopicConfigs(origins: [String: SettingOrigin]) throws(PipelineConfigurationError) {
+        for role in TopicRole.allCases {
+            guard let overrides = topicConfigs[role], !overrides.isEmpty else { continue }
+            let group = PipelineSettingCatalog.topicConfigsGroup + "." + role.rawValue
+            for property in overrides.keys where property.isEmpty {
+                throw .invalidValue(setting: group + ".", value: nil, accepts: "a topic property name", origin: .defaults)
+            }
+            guard let unsafe = TopicConfigPolicy.review(creationConfigs(for: role), role: role)
+                .first(where: { $0.severity == .unsafe }) else { continue }
+            let blamed = overrides[unsafe.setting] != nil
+                ? unsafe.setting
+                : overrides.keys.sorted().first { origins[group + "." + $0] != nil } ?? overrides.keys.sorted()[0]
+            let name = group + "." + blamed
+            throw .conflictingSettings(
+                setting: name,
+                detail: "the \(role) topic would be created with \(unsafe); set "
+                    + unsafe.fix.sorted { $0.key < $1.key }.map { "\(group).\($0.key)=\($0.value)" }.joined(separator: " and ")
+                    + " or remove the override",
+                origin: origins[name] ?? .defaults)
         }
     }
 }

@@ -73,7 +73,7 @@ private struct LoadState {
             let valueOrigin = Self.origin(valueNode, file: file)
 
             // A group: descend. An empty group (`kafka:` with everything commented) is fine.
-            if PipelineSettingCatalog.groups.contains(name) || (name.hasPrefix("kafka.") && valueNode.mapping != nil) {
+            if PipelineSettingCatalog.groups.contains(name) || (Self.isPassThrough(name) && valueNode.mapping != nil) {
                 if Self.isNull(valueNode) { continue }
                 guard case let .mapping(inner) = valueNode else {
                     throw .notAMapping(name: name, origin: valueOrigin)
@@ -141,20 +141,52 @@ private struct LoadState {
 
     // MARK: Applying
 
-    /// The setting `name` names, or nil for a `kafka.` property (passed to librdkafka as it
-    /// is); a name that is neither is unknown.
+    /// Whether `name` is a property passed on as it is: a `kafka.` property for librdkafka,
+    /// or a `topic_configs.<role>.` property for the topics Revisit creates.
+    private static func isPassThrough(_ name: String) -> Bool {
+        name.hasPrefix("kafka.") || topicConfig(name) != nil
+    }
+
+    /// The role and property of a `topic_configs.<role>.<property>` name.
+    private static func topicConfig(_ name: String) -> (role: TopicRole, property: String)? {
+        let parts = name.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == PipelineSettingCatalog.topicConfigsGroup,
+              let role = TopicRole(rawValue: String(parts[1])) else { return nil }
+        return (role, String(parts[2]))
+    }
+
+    /// The setting `name` names, or nil for a property passed on as it is (``isPassThrough(_:)``);
+    /// a name that is neither is unknown.
     private static func setting(named name: String, origin: SettingOrigin) throws(PipelineConfigurationError) -> PipelineSetting? {
-        if name.hasPrefix("kafka.") { return nil }
+        if isPassThrough(name) { return nil }
+        if name.hasPrefix(PipelineSettingCatalog.topicConfigsGroup + ".") {
+            // An unknown role: suggest the nearest one, keeping the property.
+            let parts = name.split(separator: ".", maxSplits: 2).map(String.init)
+            let role = TopicRole.allCases.map(\.rawValue).min {
+                PipelineSettingCatalog.editDistance($0, parts[1]) < PipelineSettingCatalog.editDistance($1, parts[1])
+            }!
+            throw .unknownSetting(
+                name: name, suggestion: ([parts[0], role] + parts.dropFirst(2)).joined(separator: "."), origin: origin)
+        }
         guard let setting = PipelineSettingCatalog.byName[name] else {
             throw .unknownSetting(name: name, suggestion: PipelineSettingCatalog.suggestion(for: name), origin: origin)
         }
         return setting
     }
 
-    /// Applies `value` to `setting`, or to the `kafka.` property `name` when `setting` is nil.
+    /// Applies `value` to `setting`, or to the property `name` passed on when `setting` is nil.
     private mutating func apply(
         _ name: String, _ setting: PipelineSetting?, _ value: SettingValue?, origin: SettingOrigin
     ) throws(PipelineConfigurationError) {
+        if setting == nil, let (role, property) = Self.topicConfig(name) {
+            guard !property.isEmpty, case let .scalar(text)? = value else {
+                throw .invalidValue(
+                    setting: name, value: value?.description, accepts: "a single topic property value", origin: origin)
+            }
+            configuration.topicConfigs[role, default: [:]][property] = text
+            origins[name] = origin
+            return
+        }
         guard let setting else {
             let property = String(name.dropFirst("kafka.".count))
             let secret = PipelineSettingCatalog.isSecret(name)

@@ -62,7 +62,11 @@ enum PipelineSettingCatalog {
     static let byName: [String: PipelineSetting] = Dictionary(uniqueKeysWithValues: all.map { ($0.name, $0) })
 
     /// Groups of settings written as nested mappings.
-    static let groups: Set<String> = ["topics", "churn_model", "kafka"]
+    static let groups = Set(["topics", "churn_model", "kafka", topicConfigsGroup])
+        .union(TopicRole.allCases.map { topicConfigsGroup + "." + $0.rawValue })
+
+    /// The group of topic property overrides: `topic_configs.<role>.<topic property>`.
+    static let topicConfigsGroup = "topic_configs"
 
     /// Whether a `kafka.` property holds a secret whose value must never be printed.
     static func isSecret(_ name: String) -> Bool {

@@ -3,8 +3,9 @@ import RevisitKafka
 
 /// Turns output records into Kafka messages for the topics of SPEC 6, and queues them.
 ///
-/// A message carries a Kafka timestamp equal to the record's event-time instant, as stream
-/// processors stamp derived records, and nothing beyond key and value: a task taking a
+/// A message is sent with a Kafka timestamp equal to the record's event-time instant, as
+/// stream processors stamp derived records (the topics Revisit creates replace it with the
+/// time the broker appended it: ``TopicConfigPolicy``), and nothing beyond key and value: a task taking a
 /// partition over tells what is already written by the messages' content (see
 /// ``WrittenOutputs``). Dead letters keep the original key and bytes and carry
 /// `revisit.error`, `revisit.detail` and `revisit.source`.
@@ -74,7 +75,7 @@ public struct OutputMessageEncoder: Sendable {
         if !written.isEmpty {
             let id = d.key.withUnsafeBytesIfPresent { key in
                 d.value.withUnsafeBytes { value in
-                    source.withUnsafeBytes { WrittenOutputs.identity(topic: topic, key: key, value: value, timestamp: nil, source: $0) }
+                    source.withUnsafeBytes { WrittenOutputs.identity(topic: topic, key: key, value: value, source: $0) }
                 }
             }
             if written.consume(id) { return false }
@@ -99,7 +100,7 @@ public struct OutputMessageEncoder: Sendable {
         let sent: Result<Bool, KafkaError> = key.withUTF8 { keyBytes in
             let key = UnsafeRawBufferPointer(keyBytes)
             if !written.isEmpty,
-               written.consume(WrittenOutputs.identity(topic: topic, key: key, value: value, timestamp: timestamp, source: nil)) {
+               written.consume(WrittenOutputs.identity(topic: topic, key: key, value: value, source: nil)) {
                 return .success(false)
             }
             return Result { () throws(KafkaError) in

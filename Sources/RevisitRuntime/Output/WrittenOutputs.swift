@@ -4,7 +4,7 @@ import RevisitKafka
 /// The identities of output messages a task found already written after its checkpoint
 /// (SPEC 8), counted: a message re-generated with one of them is not written again.
 ///
-/// A message's identity is a hash of what it carries (``identity(topic:key:value:timestamp:source:)``):
+/// A message's identity is a hash of what it carries (``identity(topic:key:value:source:)``):
 /// outputs are deterministic, so a re-generated record has the bytes, and so the identity, of
 /// the one written before, and the restore reads identities off the messages themselves,
 /// with nothing added to them.
@@ -32,12 +32,17 @@ public struct WrittenOutputs: Sendable, Equatable {
 
     // MARK: - Identities
 
-    /// The identity of an output message: FNV-1a 64 over its topic, key, Kafka timestamp and
-    /// value, and for a dead letter (whose timestamp is the time it was written) its
-    /// `revisit.source` header instead of the timestamp.
+    /// The identity of an output message: FNV-1a 64 over its topic, key and value, and for a
+    /// dead letter its `revisit.source` header.
+    ///
+    /// The Kafka timestamp is left out: a topic with `message.timestamp.type=LogAppendTime`
+    /// (``TopicConfigPolicy``) answers the time the broker appended the message, not the one
+    /// it was sent with. Two outputs of a partition that differ only in their timestamp then
+    /// share an identity; they are counted, and the outputs written after a checkpoint are
+    /// the first ones that re-processing generates, so using one occurrence up per match
+    /// skips exactly those.
     public static func identity(
-        topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, timestamp: Int64?,
-        source: UnsafeRawBufferPointer?
+        topic: String, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, source: UnsafeRawBufferPointer?
     ) -> UInt64 {
         var h = FNV1a()
         h.combine(topic)
@@ -47,7 +52,6 @@ public struct WrittenOutputs: Sendable, Equatable {
             h.combine(Int64(part?.count ?? 0))
             if let part { h.combine(buffer: part) }
         }
-        if source == nil { h.combine(timestamp ?? -1) }
         return h.value
     }
 
@@ -57,7 +61,7 @@ public struct WrittenOutputs: Sendable, Equatable {
         return message.key.withUnsafeBytesIfPresent { key in
             message.value.withUnsafeBytes { value in
                 source.withUnsafeBytesIfPresent { source in
-                    identity(topic: message.topic, key: key, value: value, timestamp: message.timestamp, source: source)
+                    identity(topic: message.topic, key: key, value: value, source: source)
                 }
             }
         }

@@ -152,9 +152,12 @@ public final class PipelineRunner {
     /// input's partition count.
     private func prepareTopics() throws(PipelineError) -> Int {
         do {
-            return try PipelineTopics.prepare(
+            let prepared = try PipelineTopics.prepare(
                 topics: pipeline.topics, stateTopic: stateTopic, kafka: configuration.kafka,
-                inputPartitionsIfMissing: configuration.inputPartitionsIfMissing)
+                inputPartitionsIfMissing: configuration.inputPartitionsIfMissing,
+                creationConfigs: pipeline.topicCreationConfigs)
+            for warning in prepared.warnings { logger.warning("\(warning)") }
+            return prepared.inputPartitions
         } catch {
             throw PipelineError(.topics, error.description)
         }

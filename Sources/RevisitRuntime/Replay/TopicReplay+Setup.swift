@@ -8,14 +8,17 @@ extension TopicReplay {
     // MARK: - Topics and clients
 
     /// Checks the input (and, for a topic destination, makes sure the prefixed output topics
-    /// exist with enough partitions) and returns the input's partition count.
+    /// exist with enough partitions and safe settings) and returns the input's partition count.
     func checkTopics() throws(ReplayError) -> Int {
         do {
             switch destination {
             case .topics(let prefix):
-                return try PipelineTopics.prepare(
+                let prepared = try PipelineTopics.prepare(
                     topics: topics.withOutputPrefix(prefix), stateTopic: nil, kafka: kafka,
-                    inputPartitionsIfMissing: nil, timeoutMilliseconds: metadataTimeoutMilliseconds)
+                    inputPartitionsIfMissing: nil, creationConfigs: creationConfigs,
+                    timeoutMilliseconds: metadataTimeoutMilliseconds)
+                prepared.warnings.forEach(warn)
+                return prepared.inputPartitions
             case .directory:
                 return try PipelineTopics.inputPartitionCount(
                     of: topics.input, kafka: kafka, timeoutMilliseconds: metadataTimeoutMilliseconds)

@@ -44,6 +44,10 @@ public struct TopicReplay: Sendable {
     /// `--as-of`: the end-of-input instant, not earlier than the largest event time.
     public var asOf: Int64?
     public var destination: Destination
+    /// The settings of the prefixed output topics the replay creates, by role.
+    public var creationConfigs = PipelineTopics.defaultCreationConfigs
+    /// Called with each warning about the settings of output topics that exist.
+    public var warn: @Sendable (String) -> Void = { _ in }
     /// The wall clock for `max_future_skew`; defaults to the time the replay starts.
     public var wallClock: Int64?
     /// How long a partition may deliver nothing before its stop offset before the replay fails.

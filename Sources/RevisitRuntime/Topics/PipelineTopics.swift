@@ -10,16 +10,9 @@ import RevisitKafka
 /// would make a cluster with `auto.create.topics.enable` create it with its default
 /// partition count.
 public enum PipelineTopics {
-    /// The configs of a state topic this code creates.
-    ///
-    /// Compacted, so the latest record per key (a user's state, a snapshot part) stays while
-    /// older ones go. But the latest record may belong to an uncommitted tail: written by an
-    /// owner that failed before its next checkpoint, and ignored by the task that takes the
-    /// partition over, which restores the committed record before it. Compaction must not
-    /// have removed that one yet: `min.compaction.lag.ms` of one hour keeps every state
-    /// record uncompacted in its first hour, long enough for a new owner to restore it and
-    /// re-write the state over the uncommitted tail.
-    public static let stateTopicConfigs = ["cleanup.policy": "compact", "min.compaction.lag.ms": "3600000"]
+    /// Revisit's settings for every topic it creates (``TopicConfigPolicy/defaults(for:)``).
+    public static let defaultCreationConfigs = Dictionary(
+        uniqueKeysWithValues: TopicRole.allCases.map { ($0, TopicConfigPolicy.defaults(for: $0)) })
 
     /// `<application_id>.state`.
     public static func stateTopic(applicationID: String) -> String {
@@ -28,20 +21,22 @@ public enum PipelineTopics {
 
     /// Makes sure the input topic exists, and that every output topic (profiles, sessions,
     /// alerts, metrics, dlq) and, when `stateTopic` is given, the state topic exist with the
-    /// right partition counts.
+    /// right partition counts and settings that keep what a restore and a read-back need.
     ///
-    /// Missing topics are created with the input's partition count (the state topic with
-    /// ``stateTopicConfigs``); a missing input topic is created only when
-    /// `inputPartitionsIfMissing` gives its count. Present topics are checked, all of them
-    /// before anything is created, so a wrong topic leaves the cluster unchanged.
+    /// Missing topics are created with the input's partition count and the settings of
+    /// their role in `creationConfigs`; a missing input topic is created only when
+    /// `inputPartitionsIfMissing` gives its count. Present topics are checked, their
+    /// partition counts and their settings (``TopicConfigPolicy``), all of them before
+    /// anything is created, so a wrong topic leaves the cluster unchanged.
     ///
-    /// - Returns: the input topic's partition count.
-    /// - Throws: ``PipelineTopicsError`` naming the topic, the counts found and needed, and
+    /// - Returns: the input topic's partition count, and warnings to log (settings that only
+    ///   shorten history, or that could not be read).
+    /// - Throws: ``PipelineTopicsError`` naming the topic, what was found and needed, and
     ///   how to fix it (including how to create a topic the cluster did not create).
     public static func prepare(
         topics: TopicNames, stateTopic: String?, kafka: KafkaConfiguration, inputPartitionsIfMissing: Int?,
-        timeoutMilliseconds: Int32 = 5_000
-    ) throws(PipelineTopicsError) -> Int {
+        creationConfigs: [TopicRole: [String: String]] = defaultCreationConfigs, timeoutMilliseconds: Int32 = 5_000
+    ) throws(PipelineTopicsError) -> PreparedTopics {
         let admin = try makeAdmin(kafka)
         let present = try partitionCounts(admin, kafka: kafka, timeoutMilliseconds: timeoutMilliseconds)
         var missing: [NewTopic] = []
@@ -56,22 +51,28 @@ public enum PipelineTopics {
             throw .inputMissing(topic: topics.input)
         }
 
-        var required: [(name: String, isState: Bool)] = []
-        for name in [topics.profiles, topics.sessions, topics.alerts, topics.metrics, topics.dlq]
-        where name != topics.input && !required.contains(where: { $0.name == name }) {
-            required.append((name, false))
+        var required: [(name: String, role: TopicRole)] = []
+        for role in TopicRole.outputs {
+            guard let name = topics.name(of: role), name != topics.input,
+                  !required.contains(where: { $0.name == name }) else { continue }
+            required.append((name, role))
         }
-        if let stateTopic { required.append((stateTopic, true)) }
+        if let stateTopic { required.append((stateTopic, .state)) }
 
+        var existing: [(name: String, role: TopicRole)] = []
         for topic in required {
             guard let found = present[topic.name] else {
                 missing.append(NewTopic(
-                    name: topic.name, partitions: partitions, configs: topic.isState ? stateTopicConfigs : [:]))
+                    name: topic.name, partitions: partitions,
+                    configs: creationConfigs[topic.role] ?? TopicConfigPolicy.defaults(for: topic.role)))
                 continue
             }
-            try check(topic.name, found: found, isState: topic.isState, input: topics.input, partitions: partitions)
+            try check(topic.name, found: found, isState: topic.role == .state, input: topics.input, partitions: partitions)
+            existing.append(topic)
         }
-        guard !missing.isEmpty else { return partitions }
+        let warnings = try reviewSettings(
+            of: existing, admin: admin, kafka: kafka, timeoutMilliseconds: timeoutMilliseconds)
+        guard !missing.isEmpty else { return PreparedTopics(inputPartitions: partitions, warnings: warnings) }
 
         let outcome: [String: TopicCreation]
         do {
@@ -84,7 +85,7 @@ public enum PipelineTopics {
         }
         // A topic someone else created in the meantime has whatever count they gave it.
         let raced = missing.filter { outcome[$0.name] == .existed }
-        guard !raced.isEmpty else { return partitions }
+        guard !raced.isEmpty else { return PreparedTopics(inputPartitions: partitions, warnings: warnings) }
         let now = try partitionCounts(admin, kafka: kafka, timeoutMilliseconds: timeoutMilliseconds)
         for topic in raced {
             let isState = topic.name == stateTopic
@@ -103,7 +104,10 @@ public enum PipelineTopics {
             }
             try check(topic.name, found: found, isState: isState, input: topics.input, partitions: partitions)
         }
-        return partitions
+        let racedRoles = required.filter { topic in raced.contains { $0.name == topic.name } }
+        let racedWarnings = try reviewSettings(
+            of: racedRoles, admin: admin, kafka: kafka, timeoutMilliseconds: timeoutMilliseconds)
+        return PreparedTopics(inputPartitions: partitions, warnings: warnings + racedWarnings)
     }
 
     /// The partition count of the input topic, which must exist (a replay creates nothing it reads).
@@ -151,5 +155,18 @@ public enum PipelineTopics {
         } catch {
             throw .metadataUnavailable(brokers: kafka.bootstrapServers, reason: error.description)
         }
+    }
+}
+
+/// What ``PipelineTopics/prepare(topics:stateTopic:kafka:inputPartitionsIfMissing:creationConfigs:timeoutMilliseconds:)`` found.
+public struct PreparedTopics: Sendable, Equatable {
+    /// The input topic's partition count.
+    public var inputPartitions: Int
+    /// Topic settings that only shorten history, or that could not be read: to log.
+    public var warnings: [String]
+
+    public init(inputPartitions: Int, warnings: [String]) {
+        self.inputPartitions = inputPartitions
+        self.warnings = warnings
     }
 }

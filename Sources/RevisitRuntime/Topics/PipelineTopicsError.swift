@@ -17,6 +17,9 @@ public enum PipelineTopicsError: Error, Sendable, Equatable, CustomStringConvert
     /// Topics are missing and the cluster did not create them (it refused, or did not answer:
     /// test clusters such as librdkafka's mock cannot create topics at all).
     case cannotCreate(missing: [NewTopic], reason: String, brokers: [String])
+    /// Topics that exist have settings that could delete what a restore or a read-back needs
+    /// (``TopicConfigPolicy``): each names the topic, the setting and its fix.
+    case unsafeSettings([TopicSettingProblem], brokers: [String])
 
     /// The topics the error is about.
     public var topics: [String] {
@@ -25,6 +28,7 @@ public enum PipelineTopicsError: Error, Sendable, Equatable, CustomStringConvert
         case .inputMissing(let topic): [topic]
         case .tooFewPartitions(let topic, _, _, _), .statePartitionMismatch(let topic, _, _, _): [topic]
         case .cannotCreate(let missing, _, _): missing.map(\.name)
+        case .unsafeSettings(let problems, _): problems.map(\.topic)
         }
     }
 
@@ -64,6 +68,11 @@ public enum PipelineTopicsError: Error, Sendable, Equatable, CustomStringConvert
                 + "missing and could not be created (\(reason)); create \(names.count == 1 ? "it" : "them") first: "
                 + "on a real cluster, " + real.joined(separator: "; ")
                 + "; for the embedded broker, start it with " + embedded
+        case .unsafeSettings(let problems, let brokers):
+            return problems.map { problem in
+                "\(problem); fix it with: \(problem.fixCommand(brokers: brokers))"
+            }.joined(separator: "; ") + " (outputs and state must outlive a restart, SPEC 8; "
+                + "see \"Running on a real cluster\" in the README)"
         }
     }
 
