@@ -82,6 +82,6 @@ let package = Package(
         .testTarget(
             name: "RevisitRuntimeTests", dependencies: ["RevisitRuntime", "RevisitCore", "RevisitKafka", "RevisitTestSupport"]),
         // Runs the built `revisit` executable as separate processes.
-        .testTarget(name: "RevisitCLITests", dependencies: ["revisit", "RevisitCore", "RevisitKafka"]),
+        .testTarget(name: "RevisitCLITests", dependencies: ["revisit", "RevisitCore", "RevisitKafka", "RevisitTestSupport"]),
     ]
 )

@@ -3,14 +3,15 @@ import RevisitCore
 import RevisitKafka
 import Testing
 
-/// A pipeline on a `revisit broker` process for multi-process tests: generated events (with
-/// broken ones mixed in), what the file replay of the same events gives, and ways to read
-/// the output topics and wait until the group has no lag.
+/// A pipeline on a broker process (``PipelineCluster``: the mock cluster of `revisit broker`,
+/// or noida-db) for multi-process tests: generated events (with broken ones mixed in), what
+/// the file replay of the same events gives, and ways to read the output topics and wait
+/// until the group has no lag.
 final class PipelineFixture {
     static let partitions = 8
     static let outputTopics = ["revisit.profiles", "revisit.sessions", "revisit.alerts", "revisit.dlq", "revisit.metrics"]
 
-    let broker: RevisitProcess.Broker
+    let cluster: PipelineCluster
     let directory: String
     /// Every input line in produce order.
     let lines: [String]
@@ -27,20 +28,24 @@ final class PipelineFixture {
         var metrics: [Int32: [String]]
     }
 
-    /// `users` generated users over `days` days, then one clock event per partition far
-    /// enough ahead that every partition's watermark passes every timer the events cause.
-    init(users: Int = 700, days: Int = 100, seed: UInt64) throws {
+    /// `users` generated users over `days` days from `start` (epoch milliseconds; the
+    /// simulator's default when `nil`), then one clock event per partition far enough ahead
+    /// that every partition's watermark passes every timer the events cause, on a cluster of
+    /// `kind`.
+    init(users: Int = 700, days: Int = 100, start: Int64? = nil, seed: UInt64, on kind: PipelineCluster.Kind = .mock) throws {
         directory = NSTemporaryDirectory() + "revisit-pipeline-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let (events, _) = ActivitySimulator(users: users, days: days, seed: seed, invalidRate: 0.004).generate()
+        var simulator = ActivitySimulator(users: users, days: days, seed: seed, invalidRate: 0.004)
+        if let start { simulator.start = start }
+        let (events, _) = simulator.generate()
         lines = events.map(\.line) + Self.clockEvents(after: events.map(\.ts).max()!)
         try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/events.jsonl", atomically: true, encoding: .utf8)
         expected = try Self.replay(directory: directory)
-        broker = try RevisitProcess.Broker(arguments: ["--pipeline-partitions", String(Self.partitions)])
+        cluster = try PipelineCluster.start(kind, partitions: Self.partitions)
     }
 
     deinit {
-        _ = broker.stop()
+        cluster.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
@@ -93,7 +98,7 @@ final class PipelineFixture {
     /// Produces lines `range` to the input topic with `revisit produce`.
     func produce(_ range: Range<Int>) throws {
         let run = try RevisitProcess.revisit(
-            ["produce", "--topic", "events", "--brokers", broker.bootstrap],
+            ["produce", "--topic", "events", "--brokers", cluster.bootstrap],
             input: Data((lines[range].joined(separator: "\n") + "\n").utf8))
         guard run.status == 0 else { throw FixtureError("produce failed: \(run.stderr)") }
     }
@@ -104,7 +109,7 @@ final class PipelineFixture {
         let file = directory + "/part-\(range.lowerBound)-\(range.upperBound).jsonl"
         try (lines[range].joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         return try RevisitProcess.Child(
-            ["-c", #"exec "$0" produce --topic events --brokers "$1" < "$2""#, RevisitProcess.binary.path, broker.bootstrap, file],
+            ["-c", #"exec "$0" produce --topic events --brokers "$1" < "$2""#, RevisitProcess.binary.path, cluster.bootstrap, file],
             executable: URL(fileURLWithPath: "/bin/sh"))
     }
 
@@ -112,7 +117,7 @@ final class PipelineFixture {
     func startRun(_ extra: [String] = []) throws -> RevisitProcess.Child {
         let readyFile = directory + "/ready-\(UUID().uuidString)"
         let child = try RevisitProcess.Child(
-            ["run", "--brokers", broker.bootstrap, "-X", "session.timeout.ms=6000", "--log-level", "debug",
+            ["run", "--brokers", cluster.bootstrap, "-X", "session.timeout.ms=6000", "--log-level", "debug",
              "--ready-file", readyFile,
              // The wall clock must not move the watermarks: the outputs are compared with a replay.
              "--set", "idle_advance=1d"] + extra)
@@ -142,18 +147,15 @@ final class PipelineFixture {
     /// every message is processed and its effects are durable.
     func waitForNoLag(timeout: TimeInterval = 30, of processes: [RevisitProcess.Child] = []) throws {
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: kafka, groupID: "revisit"))
-        let partitions = (0..<Int32(Self.partitions)).map { TopicPartition("events", $0) }
         let deadline = Date().addingTimeInterval(timeout)
         var lagging: [String] = []
+        var exited = false
         while Date() < deadline {
-            let committed = try consumer.committed(partitions)
-            lagging = []
-            for partition in partitions {
-                let high = try consumer.watermarks(of: partition).high
-                let done = (committed[partition] ?? nil) ?? 0
-                if done < high { lagging.append("\(partition.partition): \(done)/\(high)") }
-            }
+            lagging = try Self.lag(consumer).map { "\($0.partition): \($0.committed)/\($0.high)" }
             if lagging.isEmpty { return }
+            // Nothing more will move once every process watched has exited.
+            exited = !processes.isEmpty && processes.allSatisfy { !$0.isRunning }
+            if exited { break }
             Thread.sleep(forTimeInterval: 0.5)
         }
         let logs = processes.map { process in
@@ -162,11 +164,30 @@ final class PipelineFixture {
         // The reporter shows an error's first line only: the logs go to the output.
         print(logs.joined(separator: "\n---\n"))
         for (i, process) in processes.enumerated() { try? process.stderr.write(toFile: "/tmp/child-\(i).err", atomically: true, encoding: .utf8) }
-        throw FixtureError("the group still has lag after \(Int(timeout)) s: \(lagging)")
+        throw FixtureError(exited
+            ? "every process exited with lag left: \(lagging); exits: \(processes.map { "\($0.waitForExit(timeout: 0).map(\.description) ?? "-")" })"
+            : "the group still has lag after \(Int(timeout)) s: \(lagging)")
+    }
+
+    /// How many input messages the group's committed offsets have not reached yet.
+    func remainingInput() throws -> Int64 {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: kafka, groupID: "revisit"))
+        return try Self.lag(consumer).map { $0.high - $0.committed }.reduce(0, +)
+    }
+
+    /// The input partitions whose committed offset (0 when none) is below their end.
+    private static func lag(_ consumer: KafkaConsumer) throws -> [(partition: Int32, committed: Int64, high: Int64)] {
+        let partitions = (0..<Int32(Self.partitions)).map { TopicPartition("events", $0) }
+        let committed = try consumer.committed(partitions)
+        return try partitions.compactMap { partition in
+            let high = try consumer.watermarks(of: partition).high
+            let done = (committed[partition] ?? nil) ?? 0
+            return done < high ? (partition.partition, done, high) : nil
+        }
     }
 
     var kafka: KafkaConfiguration {
-        KafkaConfiguration(brokers: broker.bootstrap, clientID: "revisit-test", properties: ["log_level": "2"])
+        KafkaConfiguration(brokers: cluster.bootstrap, clientID: "revisit-test", properties: ["log_level": "2"])
     }
 
     // MARK: - Checking the outputs
@@ -225,7 +246,9 @@ final class PipelineFixture {
                 #expect(Int(message.partition) == KafkaPartitioner.partition(of: user, count: Self.partitions),
                         "\(topic): a record of \(user) in partition \(message.partition)", sourceLocation: sourceLocation)
             }
-            #expect(Self.same(actual, expectation, topic), sourceLocation: sourceLocation)
+            // Through a constant: the expectation would print both dictionaries in full.
+            let same = Self.same(actual, expectation, topic)
+            #expect(same, "\(topic) differs from the file replay", sourceLocation: sourceLocation)
         }
         var metrics: [Int32: [String]] = [:]
         for message in topics.first(where: { $0.0 == "revisit.metrics" })!.1 {

@@ -4,12 +4,18 @@ import Synchronization
 
 /// Runs the built `revisit` executable (and kcat) as separate processes, as a user would.
 enum RevisitProcess {
-    /// The `revisit` binary of this build: `$REVISIT_BINARY`, else `.build/debug/revisit`.
-    static var binary: URL {
+    /// The `revisit` binary of this build: `$REVISIT_BINARY`, else the one beside the running
+    /// test executable (SwiftPM builds both into one directory, so a build with
+    /// `--scratch-path` runs its own), else `.build/debug/revisit`.
+    static let binary: URL = {
         if let path = ProcessInfo.processInfo.environment["REVISIT_BINARY"] { return URL(fileURLWithPath: path) }
+        if let runner = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            let beside = runner.deletingLastPathComponent().appendingPathComponent("revisit")
+            if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/revisit")
-    }
+    }()
 
     struct Output {
         var status: Int32
