@@ -3,8 +3,8 @@ import PackageDescription
 
 // The dependency direction is the architecture:
 //
-//   CRdKafka -> RevisitKafka -> RevisitRuntime -> revisit (CLI) <- CMimalloc
-//                               RevisitCore ----^      ^
+//   CRdKafka -> RevisitKafka -> RevisitRuntime -> RevisitServer -> revisit (CLI) <- CMimalloc
+//                               RevisitCore ----^                  ^
 //                               (pure: no I/O, no clock)
 let package = Package(
     name: "Revisit",
@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
@@ -57,6 +60,21 @@ let package = Package(
                 "RevisitCore",
                 "RevisitKafka",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
+        // MARK: - HTTP: /metrics and health of every process, `revisit serve` and its dashboard
+        .target(
+            name: "RevisitServer",
+            dependencies: [
+                "RevisitCore",
+                "RevisitKafka",
+                "RevisitRuntime",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
 
@@ -68,6 +86,7 @@ let package = Package(
                 "RevisitCore",
                 "RevisitKafka",
                 "RevisitRuntime",
+                "RevisitServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -79,6 +98,12 @@ let package = Package(
         .target(name: "RevisitTestSupport", dependencies: ["RevisitKafka"], path: "Tests/RevisitTestSupport"),
         .testTarget(name: "RevisitKafkaTests", dependencies: ["RevisitKafka", "RevisitTestSupport"]),
         .testTarget(name: "RevisitCoreTests", dependencies: ["RevisitCore"]),
+        .testTarget(
+            name: "RevisitServerTests",
+            dependencies: [
+                "RevisitServer", "RevisitRuntime", "RevisitCore", "RevisitKafka",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(
             name: "RevisitRuntimeTests", dependencies: ["RevisitRuntime", "RevisitCore", "RevisitKafka", "RevisitTestSupport"]),
         // Runs the built `revisit` executable as separate processes.
