@@ -74,13 +74,13 @@ struct RealBrokerPipelineTests {
         let fixture = try PipelineFixture(users: Self.users, days: Self.days, start: Self.aYearAgo(), seed: 23, on: .noida)
         let broker = try #require(fixture.cluster.noida)
         try fixture.produce(0..<fixture.lines.count)
-        // Checkpoints five times a second, and the kill a moment after the first one past the
-        // start: the catch-up, which takes a few seconds, is killed between two checkpoints,
-        // with outputs written past the last one (the kill right at the checkpoint can find
-        // the run waiting for its next fetch, with nothing written since).
-        let victim = try fixture.startRun(["--set", "checkpoint_interval=200ms"])
+        // Killed between two checkpoints (a second apart) with outputs written past the last
+        // one: after its first checkpoint past the start, as soon as the output topics grew
+        // (a kill at a fixed delay can find the run waiting for its next fetch, with nothing
+        // written since, on a loaded machine).
+        let victim = try fixture.startRun()
         #expect(Self.waitForCheckpointPastTheStart(of: victim))
-        Thread.sleep(forTimeInterval: 0.15)
+        #expect(try Self.waitForOutputs(growingBy: 300, in: fixture, while: victim))
         #expect(victim.kill() == .signaled(9))
         let remaining = try fixture.remainingInput()
         #expect(remaining > 0, "the victim processed every event before it was killed")
@@ -148,6 +148,30 @@ struct RealBrokerPipelineTests {
             #expect(nothingDeleted, "\(topic) (\(settings)): records deleted from the start of partitions \(deleted)",
                     sourceLocation: sourceLocation)
         }
+    }
+
+    /// Waits until the output topics together hold `count` more messages than now, while
+    /// `child` runs; `false` after `timeout` seconds.
+    static func waitForOutputs(
+        growingBy count: Int64, in fixture: PipelineFixture, while child: RevisitProcess.Child, timeout: TimeInterval = 30
+    ) throws -> Bool {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: fixture.kafka, groupID: nil))
+        func total() throws -> Int64 {
+            var sum: Int64 = 0
+            for topic in PipelineFixture.outputTopics {
+                for p in 0..<Int32(PipelineFixture.partitions) {
+                    sum += (try? consumer.watermarks(of: TopicPartition(topic, p)).high) ?? 0
+                }
+            }
+            return sum
+        }
+        let start = try total()
+        let deadline = Date().addingTimeInterval(timeout)
+        while child.isRunning, Date() < deadline {
+            if try total() >= start + count { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
     }
 
     /// Waits until `child` logged a checkpoint at an input offset past 0 (the first checkpoint
