@@ -157,7 +157,7 @@ import Yams
     static let badValues: [(setting: String, value: String)] = [
         ("application_id", "\"has space\""), ("topics.input", "\"a/b\""), ("topics.dlq", "\"\""),
         ("max_event_bytes", "0"), ("max_event_bytes", "64k"), ("max_future_skew", "1 day"),
-        ("allowed_lateness", "10"), ("idle_advance", "-1s"), ("timezone", "Mars/Olympus_Mons"),
+        ("allowed_lateness", "10"), ("idle_advance", "-1s"), ("timezone", "Mars/Olympus_Mons"), ("timezone", "UTC+8"),
         ("per_user_timezone", "maybe"), ("session_gap", "30x"), ("streak_milestones", "[3, 3]"),
         ("streak_milestones", "[5, 3]"), ("streak_milestones", "[0, 3]"), ("streak_milestones", "3"),
         ("high_window_days", "0"), ("high_window_days", "28d"), ("high_min_visit_days", "1.5"),

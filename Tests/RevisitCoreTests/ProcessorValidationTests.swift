@@ -12,6 +12,20 @@ import Testing
         #expect(S.profiles(out).isEmpty)
     }
 
+    /// SPEC 1: an IANA name, not an offset that Foundation would also read as a zone.
+    @Test(arguments: ["UTC+8", "GMT+8", "+08:00", "GMT+0800", "UTC-05:00", "Mars/Base", "utc", ""])
+    func offsetsAndUnknownNamesAreBadTimeZones(tz: String) {
+        let out = S.run([S.event("u", S.t("2024-01-01T00:00:00Z"), tz: tz)])
+        #expect(reasons(out) == [.badTimeZone], "\(tz)")
+    }
+
+    @Test(arguments: ["UTC", "Etc/UTC", "Asia/Shanghai", "America/New_York", "Etc/GMT-8", "PRC", "US/Pacific", "GMT"])
+    func ianaNamesAndTheirLinksAreZones(tz: String) {
+        let out = S.run([S.event("u", S.t("2024-01-01T00:00:00Z"), tz: tz)])
+        #expect(reasons(out).isEmpty, "\(tz)")
+        #expect(ZoneName.isValid(tz))
+    }
+
     @Test func timestampRange() {
         let out = S.run([
             S.event("u", S.t("1999-12-31T23:59:59.999Z")),

@@ -67,7 +67,7 @@ struct PipelineSetting: Sendable {
 
     static func zone(_ name: String, _ path: Path<String>) -> PipelineSetting {
         scalar(name, accepts: "an IANA time zone name (e.g. UTC, Europe/Paris, Asia/Shanghai)", path, render: { $0 },
-               parse: { text in TimeZone(identifier: text) != nil ? text : nil })
+               parse: { text in ZoneName.isValid(text) ? text : nil })
     }
 
     static func kafkaName(_ name: String, _ path: Path<String>, what: String) -> PipelineSetting {

@@ -18,15 +18,15 @@ struct ZoneRegistry: Sendable {
     /// The names in id order, for snapshots.
     var names: [String] { tables.map(\.identifier) }
 
-    /// The id of an IANA zone name, registering it on first use; nil when Foundation does not
-    /// know the name (SPEC reason `bad_tz`).
+    /// The id of an IANA zone name, registering it on first use; nil when it is not one
+    /// (``ZoneName/isValid(_:)``; SPEC reason `bad_tz`).
     mutating func resolve(_ name: String) -> UInt16? {
         if let id = ids[name] { return id }
         if unknown.contains(name) { return nil }
         let table: ZoneOffsetTable
         if name == "UTC" || name == "Etc/UTC" {
             table = ZoneOffsetTable(identifier: name, zone: nil)
-        } else if !name.isEmpty, tables.count < Int(Self.none), let zone = TimeZone(identifier: name) {
+        } else if tables.count < Int(Self.none), ZoneName.isValid(name), let zone = TimeZone(identifier: name) {
             table = ZoneOffsetTable(identifier: name, zone: zone)
         } else {
             // Remember a bounded number of bad names so repeated junk stays cheap.
