@@ -163,10 +163,39 @@ final class PipelineFixture {
         }
         // The reporter shows an error's first line only: the logs go to the output.
         print(logs.joined(separator: "\n---\n"))
-        for (i, process) in processes.enumerated() { try? process.stderr.write(toFile: "/tmp/child-\(i).err", atomically: true, encoding: .utf8) }
         throw FixtureError(exited
             ? "every process exited with lag left: \(lagging); exits: \(processes.map { "\($0.waitForExit(timeout: 0).map(\.description) ?? "-")" })"
             : "the group still has lag after \(Int(timeout)) s: \(lagging)")
+    }
+
+    /// The input partitions `child` holds, as its ready file lists them.
+    func partitions(heldBy child: RevisitProcess.Child) -> [Int32] {
+        let listing = readyFiles[child.pid].flatMap { try? String(contentsOfFile: $0, encoding: .utf8) } ?? ""
+        return listing.split(separator: "\n").compactMap { $0.split(separator: "/").last.flatMap { Int32($0) } }
+    }
+
+    /// Waits until the output partitions that `child` writes (those of the input partitions
+    /// it holds) together hold `count` more messages than now, while it runs; `false` after
+    /// `timeout` seconds.
+    func waitForOutputs(growingBy count: Int64, while child: RevisitProcess.Child, timeout: TimeInterval = 30) throws -> Bool {
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: kafka, groupID: nil))
+        let held = partitions(heldBy: child)
+        func total() throws -> Int64 {
+            var sum: Int64 = 0
+            for topic in Self.outputTopics {
+                for p in held {
+                    sum += (try? consumer.watermarks(of: TopicPartition(topic, p)).high) ?? 0
+                }
+            }
+            return sum
+        }
+        let start = try total()
+        let deadline = Date().addingTimeInterval(timeout)
+        while child.isRunning, Date() < deadline {
+            if try total() >= start + count { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
     }
 
     /// How many input messages the group's committed offsets have not reached yet.

@@ -80,7 +80,7 @@ struct RealBrokerPipelineTests {
         // written since, on a loaded machine).
         let victim = try fixture.startRun()
         #expect(Self.waitForCheckpointPastTheStart(of: victim))
-        #expect(try Self.waitForOutputs(growingBy: 300, in: fixture, while: victim))
+        #expect(try fixture.waitForOutputs(growingBy: 300, while: victim))
         #expect(victim.kill() == .signaled(9))
         let remaining = try fixture.remainingInput()
         #expect(remaining > 0, "the victim processed every event before it was killed")
@@ -148,30 +148,6 @@ struct RealBrokerPipelineTests {
             #expect(nothingDeleted, "\(topic) (\(settings)): records deleted from the start of partitions \(deleted)",
                     sourceLocation: sourceLocation)
         }
-    }
-
-    /// Waits until the output topics together hold `count` more messages than now, while
-    /// `child` runs; `false` after `timeout` seconds.
-    static func waitForOutputs(
-        growingBy count: Int64, in fixture: PipelineFixture, while child: RevisitProcess.Child, timeout: TimeInterval = 30
-    ) throws -> Bool {
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(kafka: fixture.kafka, groupID: nil))
-        func total() throws -> Int64 {
-            var sum: Int64 = 0
-            for topic in PipelineFixture.outputTopics {
-                for p in 0..<Int32(PipelineFixture.partitions) {
-                    sum += (try? consumer.watermarks(of: TopicPartition(topic, p)).high) ?? 0
-                }
-            }
-            return sum
-        }
-        let start = try total()
-        let deadline = Date().addingTimeInterval(timeout)
-        while child.isRunning, Date() < deadline {
-            if try total() >= start + count { return true }
-            Thread.sleep(forTimeInterval: 0.01)
-        }
-        return false
     }
 
     /// Waits until `child` logged a checkpoint at an input offset past 0 (the first checkpoint

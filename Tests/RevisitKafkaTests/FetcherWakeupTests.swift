@@ -42,7 +42,11 @@ struct FetcherWakeupTests {
     func keepingUpSendsNothing() throws {
         let support = try KafkaTestSupport(topics: ["live": 8])
         let producer = try support.producer()
-        let consumer = try support.consumer(group: "live")
+        // A prefetch of 500 (a low-water mark of 250): the 15,000 messages below would fill
+        // the queue many times over if the consumer did not keep up, and a wakeup thread
+        // that ignored whether the queue ever filled would find partitions behind their
+        // brokers between two rounds.
+        let consumer = try support.consumer(group: "live") { $0.prefetchMessages = 500 }
         try consumer.subscribe(["live"])
         var received = 0
         var reports: [DeliveryReport] = []
@@ -56,11 +60,14 @@ struct FetcherWakeupTests {
             reports += producer.poll(timeoutMilliseconds: 0)
             received += try consumer.poll(maxMessages: 1_000, timeoutMilliseconds: 20).messages.count
         }
-        _ = try producer.flush(timeoutMilliseconds: 10_000)
+        // Read the tail as it is delivered: a flush first would leave the queue unread while
+        // the last messages arrive, which is not keeping up.
         let deadline = Date().addingTimeInterval(30)
         while received < 15_000, Date() < deadline {
-            received += try consumer.poll(timeoutMilliseconds: 50).messages.count
+            reports += producer.poll(timeoutMilliseconds: 0)
+            received += try consumer.poll(maxMessages: 1_000, timeoutMilliseconds: 20).messages.count
         }
+        _ = try producer.flush(timeoutMilliseconds: 10_000)
         #expect(received == 15_000)
         #expect(consumer.fetcherWakeupCount == 0)
         try consumer.close()
