@@ -46,6 +46,8 @@ final class OutputWriter: Sendable {
         /// Output records given to the producer, and skipped as already written.
         var outputsWritten = 0
         var outputsAlreadyWritten = 0
+        /// ``outputsWritten`` by output topic, in ``TopicNames/outputs`` order.
+        var outputsWrittenPerTopic: [Int]
         var nextTicket: Ticket = 1
         /// Checkpoints made durable, by ticket and partition, until the processing thread takes them.
         var durable: [Ticket: [Int32: Checkpoint]] = [:]
@@ -64,7 +66,7 @@ final class OutputWriter: Sendable {
     /// size, the kernel zeroing) several hundred kilobytes per poll.
     static let emptiedBufferLimit = 32
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let workArrived = DispatchSemaphore(value: 0)
     private let progressed = DispatchSemaphore(value: 0)
     private let stateTopic: String
@@ -76,6 +78,7 @@ final class OutputWriter: Sendable {
         self.stateTopic = stateTopic
         self.encoder = OutputMessageEncoder(topics: topics)
         self.logger = logger
+        self.state = Mutex(State(outputsWrittenPerTopic: Array(repeating: 0, count: topics.outputs.count)))
         let thread = Thread { [self] in self.run(configuration) }
         thread.name = "revisit-writer"
         thread.start()
@@ -148,6 +151,12 @@ final class OutputWriter: Sendable {
     /// Output records written so far, and those skipped because a former owner had written them.
     var outputCounts: (written: Int, alreadyWritten: Int) {
         state.withLock { ($0.outputsWritten, $0.outputsAlreadyWritten) }
+    }
+
+    /// Output records written so far, by output topic.
+    var outputCountsByTopic: [String: Int] {
+        let counts = state.withLock { $0.outputsWrittenPerTopic }
+        return Dictionary(zip(encoder.topics.outputs, counts)) { first, _ in first }
     }
 
     /// Waits until at most `limit` records are pending (backpressure), or `timeout` passes.
@@ -335,6 +344,7 @@ final class OutputWriter: Sendable {
                         state.pendingRecords -= count
                         state.outputsWritten += count - skipped
                         state.outputsAlreadyWritten += skipped
+                        for (slot, count) in sent.enumerated() where count > 0 { state.outputsWrittenPerTopic[slot] += count }
                         if state.emptiedBuffers.count < Self.emptiedBufferLimit {
                             state.emptiedBuffers.append(records)
                         }

@@ -49,6 +49,9 @@ final class PartitionTask {
     private(set) var lastInputAt: Date
     private(set) var statistics = TaskStatistics()
     let restore: RestoreStatistics
+    /// The processor's counters at the last metrics sample; at first, those it restored,
+    /// which count work of former owners.
+    private var publishedCounters: ProcessorCounters
 
     /// User records are batched into chunks of about this size, in a snapshot and in the
     /// changes of a checkpoint.
@@ -62,6 +65,7 @@ final class PartitionTask {
         self.processor = restored.processor
         self.epoch = restored.epoch
         self.restore = restored.statistics
+        self.publishedCounters = restored.processor.counters
         self.changeKeysSinceSnapshot = restored.changeKeysSinceSnapshot
         self.retiredChangeKeys = restored.coveredChangeKeys
         let checkpoint = restored.checkpoint
@@ -132,6 +136,20 @@ final class PartitionTask {
     /// rather than copied out per message. The next ones collect in `spare`'s memory.
     func takeOutputs(collectingNextIn spare: consuming [OutputRecord]) -> [OutputRecord] {
         processor.takeOutputs(collectingNextIn: spare)
+    }
+
+    // MARK: - Metrics
+
+    /// The task's figures for ``PipelineMetrics``: the input outcomes counted since the
+    /// previous call, and its state now. `high` is the partition's high watermark, if known.
+    func takeMetricsSample(highWatermark high: Int64?) -> PartitionMetricsSample {
+        let counters = processor.counters
+        let counted = counters.counted(since: publishedCounters)
+        publishedCounters = counters
+        return PartitionMetricsSample(
+            partition: partition, counted: counted, users: processor.userCount, openSessions: processor.openSessions,
+            bufferedEvents: processor.bufferedEvents, watermark: processor.watermark == .min ? nil : processor.watermark,
+            lag: high.map { $0 - nextOffset })
     }
 
     // MARK: - Checkpoints

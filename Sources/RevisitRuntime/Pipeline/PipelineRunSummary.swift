@@ -13,6 +13,8 @@ public struct PipelineRunSummary: Sendable {
     public var outputsWritten = 0
     /// Output records a former owner had already written after its checkpoint (not written again).
     public var outputsAlreadyWritten = 0
+    /// ``outputsWritten`` by output topic.
+    public var outputsByTopic: [String: Int] = [:]
     public var checkpoints = 0
     /// Tasks restarted from their last checkpoint after a failed delivery.
     public var resets = 0
@@ -53,9 +55,11 @@ public struct PipelineRunSummary: Sendable {
             return "\"\(p)\":{\"received\":\(c.received),\"applied\":\(c.applied),\"duplicates\":\(c.duplicates),"
                 + "\"dead_letters\":\(c.deadLettersTotal),\"buffered\":\(held.buffered)}"
         }.joined(separator: ",")
+        // Kafka topic names are ASCII letters, digits, '.', '_' and '-': nothing to escape.
+        let byTopic = outputsByTopic.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
         func time(_ date: Date?) -> String { date.map { String(format: "%.6f", $0.timeIntervalSince1970) } ?? "null" }
         return "{\"messages\":\(totals.messages),\"rebuffered\":\(totals.rebuffered),\"outputs_written\":\(outputsWritten),"
-            + "\"outputs_already_written\":\(outputsAlreadyWritten),\"checkpoints\":\(checkpoints),"
+            + "\"outputs_already_written\":\(outputsAlreadyWritten),\"outputs_by_topic\":{\(byTopic)},\"checkpoints\":\(checkpoints),"
             + "\"snapshots\":\(totals.snapshots),\"partitions_assigned\":\(partitionsAssigned),"
             + "\"partitions_released\":\(partitionsReleased),\"resets\":\(resets),\"backpressure_pauses\":\(backpressurePauses),"
             + "\"restored_users\":\(restoredUsers),\"restore_seconds\":\(String(format: "%.6f", restoreSeconds)),"

@@ -11,7 +11,9 @@ import RevisitKafka
 /// thread, which owns the producer. Per loop: poll a batch, hand rebalances and messages to
 /// the tasks and their outputs to the writer; every `checkpoint_interval`, hand the tasks'
 /// checkpoints over and, once the writer made them durable, commit; every second, let silent
-/// partitions' watermarks follow the wall clock (`idle_advance`).
+/// partitions' watermarks follow the wall clock (`idle_advance`); every `metricsInterval`,
+/// publish the figures kept meanwhile (``PipelineMetrics``), and on each round tell the
+/// health reporter that the loop is alive.
 public final class PipelineRunner {
     public let configuration: PipelineRunnerConfiguration
     private let logger: Logger
@@ -29,8 +31,12 @@ public final class PipelineRunner {
     private var lastCheckpointAt = Date()
     private var lastIdleCheckAt = Date()
     private var lastLagCheckAt = Date()
-    /// The partitions the ready file lists, nil while there is none.
-    private var readyFilePartitions: [Int32]?
+    /// The partitions announced ready (the ready file lists them), nil while not ready.
+    private var readyPartitions: [Int32]?
+    private let metrics: PipelineMetrics?
+    private var lastMetricsAt = Date.distantPast
+    /// When the checkpoint in flight was handed to the writer.
+    private var checkpointRequestedAt = Date()
     private var lastSeekAt = Date.distantPast
     /// Emptied output buffers the writer gave back, for the tasks' next outputs.
     private var spareOutputBuffers: [[OutputRecord]] = []
@@ -42,6 +48,9 @@ public final class PipelineRunner {
         self.restorer = TaskRestorer(
             kafka: configuration.kafka, stateTopic: configuration.stateTopic, inputTopic: configuration.pipeline.topics.input,
             outputTopics: configuration.pipeline.topics.outputs, rules: configuration.pipeline.rules)
+        self.metrics = configuration.metricsFactory.map {
+            PipelineMetrics(factory: $0, outputTopics: configuration.pipeline.topics.outputs)
+        }
     }
 
     private var pipeline: PipelineConfiguration { configuration.pipeline }
@@ -82,13 +91,14 @@ public final class PipelineRunner {
         } catch {
             throw PipelineError(error)
         }
-        removeReadyFile()
-        defer { removeReadyFile() }
+        withdrawReadiness("waiting for partitions")
+        defer { withdrawReadiness("stopped") }
         var batch = ConsumerBatch()
         var inputWaitSinceLastMessage = 0.0
         var stopping = false
         var stopRequestedAt: Date?
         while !stopping {
+            reportProgress()
             if stopRequestedAt == nil, shouldStop() { stopRequestedAt = Date() }
             if let requested = stopRequestedAt {
                 // A task still re-reading up to its checkpoint finishes that first (a few
@@ -134,11 +144,13 @@ public final class PipelineRunner {
             try settleCheckpoint()
             if checkpointInFlight == nil, now.timeIntervalSince(lastCheckpointAt) >= pipeline.checkpointInterval.seconds {
                 checkpointInFlight = requestCheckpoints(Array(tasks.values))
+                checkpointRequestedAt = now
                 commitDurableOffsets()
                 lastCheckpointAt = now
             }
             try resetFailedTasks()
-            updateReadyFile()
+            updateReadiness()
+            publishMetrics(now: now)
             if configuration.exitWhenCaughtUp, received == 0, isCaughtUp(now: now) {
                 logger.info("every assigned partition is caught up; stopping")
                 stopping = true
@@ -171,10 +183,12 @@ public final class PipelineRunner {
             let mine = partitions.filter { $0.topic == input }.map(\.partition)
             guard !mine.isEmpty else { return }
             logger.info("assigned partitions \(mine) of \(input)")
+            metrics?.rebalanced(.assigned)
             try start(mine)
         case .revoked(let partitions, let lost):
             let mine = partitions.filter { $0.topic == input }.map(\.partition).filter { tasks[$0] != nil }
             guard !mine.isEmpty else { return }
+            metrics?.rebalanced(lost ? .lost : .revoked)
             if lost {
                 // The group already gave them to another member: write nothing more for them.
                 logger.warning("partitions \(mine) were lost to the group (session timeout); dropping them without a checkpoint")
@@ -195,9 +209,16 @@ public final class PipelineRunner {
         } catch {
             throw PipelineError(error)
         }
-        removeReadyFile()
+        withdrawReadiness("restoring partitions \(partitions)")
+        metrics?.restoring(partitions: partitions.count)
+        configuration.health?.progressed(at: .now, nextWithin: configuration.restoreAllowance)
+        let restoreStartedAt = Date()
         let restored = try restoreRetrying(partitions)
         let now = Date()
+        metrics?.restored(
+            partitions: partitions.count, users: partitions.map { restored[$0]!.statistics.users }.reduce(0, +),
+            seconds: now.timeIntervalSince(restoreStartedAt))
+        reportProgress()
         var positions: [TopicPartitionOffset] = []
         for p in partitions {
             let task = PartitionTask(partition: p, restored: restored[p]!, now: now)
@@ -285,6 +306,7 @@ public final class PipelineRunner {
         failedPartitions.formUnion(writer.takeFailedPartitions())
         guard let ticket = checkpointInFlight, let durable = writer.durableCheckpoints(ticket) else { return }
         checkpointInFlight = nil
+        metrics?.checkpointCompleted(seconds: Date().timeIntervalSince(checkpointRequestedAt))
         apply(durable)
     }
 
@@ -295,16 +317,22 @@ public final class PipelineRunner {
         if let ticket = checkpointInFlight {
             while writer.wait(for: ticket, timeout: 1).map({ apply($0) }) == nil {
                 if let fatal = writer.fatalError { throw fatal }
+                reportProgress()
             }
+            metrics?.checkpointCompleted(seconds: Date().timeIntervalSince(checkpointRequestedAt))
             checkpointInFlight = nil
         }
+        let requestedAt = Date()
         guard let ticket = requestCheckpoints(tasks) else { return }
         while true {
             if let durable = writer.wait(for: ticket, timeout: 1) {
+                metrics?.checkpointCompleted(seconds: Date().timeIntervalSince(requestedAt))
                 apply(durable)
                 break
             }
             if let fatal = writer.fatalError { throw fatal }
+            // Waiting for the cluster is not a stall: a restart would wait the same.
+            reportProgress()
             logger.info("waiting for the cluster to acknowledge the checkpoint of partitions \(tasks.map(\.partition).sorted())")
         }
         failedPartitions.formUnion(writer.takeFailedPartitions())
@@ -345,6 +373,7 @@ public final class PipelineRunner {
         let flushed = writer.flush()
         while writer.wait(for: flushed, timeout: 1) == nil {
             if let fatal = writer.fatalError { throw fatal }
+            reportProgress()
         }
         if let ticket = checkpointInFlight, let durable = writer.durableCheckpoints(ticket) {
             apply(durable.filter { !failedPartitions.contains($0.key) })
@@ -384,6 +413,7 @@ public final class PipelineRunner {
         while writer.pendingRecords > producerQueueLimit / 5 {
             writer.waitForPending(atMost: producerQueueLimit / 5, timeout: 1)
             if let fatal = writer.fatalError { throw fatal }
+            reportProgress()
         }
     }
 
@@ -405,34 +435,67 @@ public final class PipelineRunner {
         return true
     }
 
-    /// Keeps the ready file in step with the tasks: present, listing the partitions, while
-    /// every assigned partition is restored and processing; absent otherwise.
-    private func updateReadyFile() {
-        guard let path = configuration.readyFile else { return }
+    /// Keeps readiness in step with the tasks: ready (the ready file present, listing the
+    /// partitions; the health reporter told) while every assigned partition is restored and
+    /// processing; not ready otherwise.
+    private func updateReadiness() {
         let held = tasks.keys.sorted()
-        guard held != readyFilePartitions else { return }
+        guard held != readyPartitions else { return }
         guard !held.isEmpty else {
-            removeReadyFile()
+            withdrawReadiness("no partitions assigned")
             return
         }
-        let listing = held.map { "\(input)/\($0)" }.joined(separator: "\n") + "\n"
-        // Written whole, then renamed: a probe never sees half a file.
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(listing.utf8)),
-              rename(temporary, path) == 0
-        else {
-            logger.warning("cannot write the ready file \(path)")
-            return
+        if let path = configuration.readyFile {
+            let listing = held.map { "\(input)/\($0)" }.joined(separator: "\n") + "\n"
+            // Written whole, then renamed: a probe never sees half a file.
+            let temporary = path + ".tmp"
+            guard FileManager.default.createFile(atPath: temporary, contents: Data(listing.utf8)),
+                  rename(temporary, path) == 0
+            else {
+                logger.warning("cannot write the ready file \(path)")
+                return
+            }
         }
-        if readyFilePartitions == nil { logger.info("ready: partitions \(held) restored and processing") }
-        readyFilePartitions = held
+        configuration.health?.setReady(true, reason: "")
+        if readyPartitions == nil { logger.info("ready: partitions \(held) restored and processing") }
+        readyPartitions = held
     }
 
-    /// Removes the ready file; at start, also one a killed process left behind.
-    private func removeReadyFile() {
-        guard let path = configuration.readyFile else { return }
-        try? FileManager.default.removeItem(atPath: path)
-        readyFilePartitions = nil
+    /// Not ready, for `reason`: removes the ready file (at start, also one a killed process
+    /// left behind).
+    private func withdrawReadiness(_ reason: String) {
+        if let path = configuration.readyFile { try? FileManager.default.removeItem(atPath: path) }
+        configuration.health?.setReady(false, reason: reason)
+        readyPartitions = nil
+    }
+
+    // MARK: - Health and metrics
+
+    /// Tells the health reporter that the loop (or one of its waits) went round.
+    private func reportProgress() {
+        configuration.health?.progressed(at: .now, nextWithin: nil)
+    }
+
+    /// Publishes every task's figures and the process's totals, at most every
+    /// `metricsInterval` unless `force`d (a task about to go publishes its last ones).
+    private func publishMetrics(now: Date, force: Bool = false) {
+        guard let metrics, force || now.timeIntervalSince(lastMetricsAt) >= configuration.metricsInterval else { return }
+        lastMetricsAt = now
+        let wallClock = Int64(now.timeIntervalSince1970 * 1000)
+        for task in tasks.values {
+            publish(task, to: metrics, wallClock: wallClock)
+        }
+        let (_, alreadyWritten) = writer.outputCounts
+        metrics.publish(ProcessMetricsSample(
+            outputsByTopic: writer.outputCountsByTopic, outputsAlreadyWritten: alreadyWritten, checkpoints: summary.checkpoints,
+            backpressurePauses: summary.backpressurePauses, resets: summary.resets, partitionsAssigned: tasks.count,
+            outputQueue: writer.pendingRecords))
+    }
+
+    private func publish(_ task: PartitionTask, to metrics: PipelineMetrics, wallClock: Int64) {
+        // The fetcher's view of the end, as for catching up: no request to the broker.
+        let high = consumer.cachedWatermarks(of: TopicPartition(input, task.partition))?.high
+        metrics.publish(task.takeMetricsSample(highWatermark: high), wallClock: wallClock)
     }
 
     private var lastClientErrorAt: Date?
@@ -444,16 +507,22 @@ public final class PipelineRunner {
         logger.warning("\(error) (retrying)")
     }
 
-    /// Drops a task, keeping what it did in the summary.
+    /// Drops a task, keeping what it did in the summary and its last figures in the metrics.
     private func retire(_ partition: Int32) {
         guard let task = tasks.removeValue(forKey: partition) else { return }
         summary.add(task.statistics)
+        if let metrics {
+            publish(task, to: metrics, wallClock: Int64(Date().timeIntervalSince1970 * 1000))
+            metrics.removePartition(partition)
+        }
     }
 
     // MARK: - Stopping
 
     private func shutDown() throws(PipelineError) {
         logger.info("stopping: writing the last checkpoint of \(tasks.count) partitions")
+        configuration.health?.setReady(false, reason: "stopping")
+        readyPartitions = nil
         let deadline = Date().addingTimeInterval(configuration.shutdownTimeout)
         if let ticket = checkpointInFlight, let durable = writer.wait(for: ticket, timeout: deadline.timeIntervalSinceNow) {
             apply(durable)
@@ -474,6 +543,9 @@ public final class PipelineRunner {
         }
         writer.stop(timeout: max(1, deadline.timeIntervalSinceNow))
         (summary.outputsWritten, summary.outputsAlreadyWritten) = writer.outputCounts
+        summary.outputsByTopic = writer.outputCountsByTopic
+        // The HTTP server outlives the runner a moment: its last scrapes see the final figures.
+        publishMetrics(now: Date(), force: true)
         for (p, task) in tasks { summary.heldAtStop[p] = (task.processor.counters, task.processor.bufferedEvents) }
         for p in tasks.keys.sorted() { retire(p) }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import RevisitCore
 import RevisitKafka
 
@@ -21,6 +22,17 @@ public struct PipelineRunnerConfiguration: Sendable {
     public var shutdownTimeout: TimeInterval = 30
     /// `session.timeout.ms` of the group membership: how soon a crashed process's partitions move.
     public var sessionTimeoutMilliseconds = 10_000
+    /// Where the process's metrics go (``PipelineMetrics``); nil: none are kept.
+    public var metricsFactory: (any MetricsFactory)?
+    /// How often the runner publishes its figures to ``metricsFactory``: a scrape sees them
+    /// at most this old. Publishing reads a few counters per partition, never per message.
+    public var metricsInterval: TimeInterval = 1
+    /// Told each time the processing loop goes round and whether the process is ready (the
+    /// condition of ``readyFile``); nil: nobody asks.
+    public var health: (any PipelineHealthReporting)?
+    /// How long a restore may take before the health reporter counts the loop as stalled:
+    /// a restore is one step of the loop, as long as its state partition needs.
+    public var restoreAllowance: Duration = .seconds(600)
 
     public init(pipeline: PipelineConfiguration, kafka: KafkaConfiguration) {
         self.pipeline = pipeline

@@ -21,7 +21,7 @@ public enum ObservabilityRoutes {
         router.get("/healthz") { _, _ -> Response in
             let (alive, since) = health.liveness()
             let seconds = Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18
-            let limit = Double(health.stallLimit.components.seconds)
+            let limit = Double(health.currentLimit.components.seconds)
             return json(
                 alive ? .ok : .serviceUnavailable,
                 #"{"status":"\#(alive ? "ok" : "stalled")","seconds_since_progress":\#(String(format: "%.3f", seconds)),"limit_seconds":\#(limit)}"#)

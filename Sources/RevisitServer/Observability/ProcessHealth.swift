@@ -3,8 +3,8 @@ import Synchronization
 
 /// Whether a process is alive and ready, as `/healthz` and `/readyz` answer it.
 ///
-/// The process's main loop calls ``progressed(at:)`` each time it goes round and sets
-/// ``isReady``; the HTTP server reads both from its own threads.
+/// The process's main loop calls ``progressed(at:nextWithin:)`` each time it goes round and
+/// sets readiness with ``setReady(_:reason:)``; the HTTP server reads both from its own threads.
 public final class ProcessHealth: Sendable {
     /// How long the main loop may go without progress before `/healthz` fails.
     public let stallLimit: Duration
@@ -12,6 +12,8 @@ public final class ProcessHealth: Sendable {
 
     private struct State {
         var lastProgress: ContinuousClock.Instant
+        /// What the last progress allowed for the next one, instead of ``stallLimit``.
+        var allowance: Duration?
         var ready = false
         var readyReason = "starting"
     }
@@ -21,9 +23,13 @@ public final class ProcessHealth: Sendable {
         self.state = Mutex(State(lastProgress: now))
     }
 
-    /// Records that the main loop went round.
-    public func progressed(at instant: ContinuousClock.Instant = .now) {
-        state.withLock { $0.lastProgress = instant }
+    /// Records that the main loop went round. With `allowance`, the next step may take that
+    /// long instead of ``stallLimit`` (one long step, such as a restore).
+    public func progressed(at instant: ContinuousClock.Instant = .now, nextWithin allowance: Duration? = nil) {
+        state.withLock {
+            $0.lastProgress = instant
+            $0.allowance = allowance
+        }
     }
 
     /// Marks the process ready (or not, with why).
@@ -34,10 +40,17 @@ public final class ProcessHealth: Sendable {
         }
     }
 
-    /// Whether the main loop progressed within ``stallLimit`` of `now`, with the time since.
+    /// Whether the main loop progressed within ``currentLimit`` of `now`, with the time since.
     public func liveness(now: ContinuousClock.Instant = .now) -> (alive: Bool, sinceProgress: Duration) {
-        let since = now - state.withLock { $0.lastProgress }
-        return (since <= stallLimit, since)
+        let (last, limit) = state.withLock { ($0.lastProgress, $0.allowance ?? stallLimit) }
+        let since = now - last
+        return (since <= limit, since)
+    }
+
+    /// How long the main loop may go without progress now: ``stallLimit``, or the allowance
+    /// of a long step in progress.
+    public var currentLimit: Duration {
+        state.withLock { $0.allowance ?? stallLimit }
     }
 
     /// Whether the process is ready, and why not.

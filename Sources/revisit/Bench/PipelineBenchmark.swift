@@ -114,6 +114,9 @@ struct PipelineBenchmark: ParsableCommand {
         valueName: "name=value"))
     var memberSettings: [String] = []
 
+    @Flag(name: .customLong("member-http"), help: "Run every revisit run child with --http 127.0.0.1:0: metrics and health served (compare with a run without).")
+    var memberHTTP = false
+
     func validate() throws {
         guard events > 0, users > 0, events >= users else { throw ValidationError("--events and --users must be positive, with at least one event per user") }
         guard partitions > 0, restorePartitions > 0 else { throw ValidationError("partition counts must be positive") }
@@ -131,6 +134,7 @@ struct PipelineBenchmark: ParsableCommand {
         print("Pipeline benchmark: `revisit run` end to end through the embedded broker (librdkafka's mock cluster in a `revisit broker` child process)")
         print("\(cores) cores, shared by the broker, the `revisit run` processes and the benchmark itself (it produces the input and reads the latency outputs)")
         print("allocator of every revisit process: \(Allocator.description)")
+        print("metrics and health of the revisit run children: \(memberHTTP ? "served (--http 127.0.0.1:0)" : "off (no --http)")")
         var rows: [ReadmeRow] = []
         do {
             let all = only == nil
@@ -365,6 +369,7 @@ struct PipelineBenchmark: ParsableCommand {
             arguments += ["--set", "topics.\(output)=\(application).\(output)"]
         }
         for setting in settings + memberSettings { arguments += ["--set", setting] }
+        if memberHTTP { arguments += ["--http", "127.0.0.1:0"] }
         return try BenchChild(name: name, executable: BenchProcesses.revisitBinary, arguments: arguments + flags, logs: logs)
     }
 

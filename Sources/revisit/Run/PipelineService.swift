@@ -6,17 +6,21 @@ import Synchronization
 
 /// Runs a ``PipelineRunner`` as a swift-service-lifecycle `Service`: the runner's blocking
 /// loop gets a thread of its own (it owns the Kafka clients), and a graceful shutdown
-/// (SIGTERM, SIGINT) sets the flag the loop checks between batches, so the in-flight batch
-/// finishes, the last checkpoint is written and the group is left before `run()` returns.
+/// (SIGTERM, SIGINT) or the cancellation of the group (another service failed) sets the flag
+/// the loop checks between batches, so the in-flight batch finishes, the last checkpoint is
+/// written and the group is left before `run()` returns.
 struct PipelineService: Service {
-    let configuration: PipelineRunnerConfiguration
+    var configuration: PipelineRunnerConfiguration
     let logger: Logger
+    /// Awaited before the runner starts (the HTTP server listening); throws to not start.
+    var startsAfter: @Sendable () async throws -> Void = {}
     /// Receives the summary when the runner stops.
     let completion: @Sendable (PipelineRunSummary) -> Void
 
     func run() async throws {
+        try await startsAfter()
         let stop = StopFlag()
-        let summary = try await withGracefulShutdownHandler {
+        let summary = try await withTaskCancellationOrGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<PipelineRunSummary, Error>) in
                 let thread = Thread { [configuration, logger] in
                     do {
@@ -29,7 +33,7 @@ struct PipelineService: Service {
                 thread.name = "revisit-pipeline"
                 thread.start()
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             stop.set()
         }
         completion(summary)

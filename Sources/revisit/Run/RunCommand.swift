@@ -4,6 +4,7 @@ import Logging
 import RevisitCore
 import RevisitKafka
 import RevisitRuntime
+import RevisitServer
 import ServiceLifecycle
 import Synchronization
 
@@ -18,7 +19,9 @@ struct RunCommand: AsyncParsableCommand {
             state topic, then processed; its outputs go to the same partition of each output \
             topic, exactly once. Start more processes with the same pipeline file to share the \
             partitions. SIGTERM or SIGINT finishes the batch in hand, writes a last checkpoint, \
-            leaves the group and exits 0.
+            leaves the group and exits 0. With --http, an HTTP server answers /metrics \
+            (Prometheus), /healthz (the processing loop went round within 30 s) and /readyz \
+            (every assigned partition restored: the condition of --ready-file).
             """)
 
     @OptionGroup var pipeline: PipelineOptions
@@ -34,6 +37,11 @@ struct RunCommand: AsyncParsableCommand {
         valueName: "path"))
     var readyFile: String?
 
+    @Option(name: .customLong("http"), help: ArgumentHelp(
+        "Serve /metrics, /healthz and /readyz on this address (port 0: any free port; the log says which). Default: no HTTP server.",
+        valueName: "host:port"))
+    var http: String?
+
     @Flag(name: .customLong("exit-when-caught-up"), help: "Stop once every assigned partition has no lag (catch-up runs, benchmarks).")
     var exitWhenCaughtUp = false
 
@@ -45,6 +53,13 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--log-level takes trace, debug, info, notice, warning, error or critical; got \"\(logLevel)\"")
         }
         if let partitions, partitions < 1 { throw ValidationError("--partitions must be at least 1") }
+        if let http {
+            do {
+                _ = try HTTPListenAddress(parsing: http)
+            } catch {
+                throw ValidationError("--http \(error)")
+            }
+        }
     }
 
     func run() async throws {
@@ -58,17 +73,41 @@ struct RunCommand: AsyncParsableCommand {
         configuration.readyFile = readyFile
         configuration.exitWhenCaughtUp = exitWhenCaughtUp
         let result = Mutex<PipelineRunSummary?>(nil)
-        let service = PipelineService(configuration: configuration, logger: logger) { summary in
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var service = PipelineService(configuration: configuration, logger: logger) { summary in
             result.withLock { $0 = summary }
         }
+        if let http {
+            let address = try HTTPListenAddress(parsing: http)
+            let observability = ProcessObservability()
+            service.configuration.metricsFactory = observability.metricsFactory
+            service.configuration.health = observability.health
+            // The pipeline starts once the server listens: probes answer from the start, and
+            // an address in use stops the command before it joins the group.
+            let (listening, announce) = AsyncStream<Void>.makeStream()
+            service.startsAfter = {
+                for await _ in listening { break }
+                try Task.checkCancellation()
+            }
+            let server = ObservabilityServer.application(
+                address: address, health: observability.health, registry: observability.registry, logger: logger
+            ) { [logger] bound in
+                logger.info("http: listening on \(bound) (/metrics, /healthz, /readyz)")
+                announce.yield()
+                announce.finish()
+            }
+            services.append(.init(service: ObservabilityService(server: server, address: address)))
+        }
+        // Last, so that it is the first to stop. A runner that stops by itself (caught up)
+        // ends the group like a signal would.
+        services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
         let group = ServiceGroup(configuration: .init(
-            // A runner that stops by itself (caught up) ends the group like a signal would.
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()
         } catch let error as PipelineError {
+            throw CommandFailure("revisit run: \(error)")
+        } catch let error as HTTPServerError {
             throw CommandFailure("revisit run: \(error)")
         }
         if let summary = result.withLock({ $0 }) {
