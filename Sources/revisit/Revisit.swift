@@ -11,6 +11,7 @@ struct Revisit: AsyncParsableCommand {
             ReplayCommand.self,
             FitCommand.self,
             MetricsCommand.self,
+            ServeCommand.self,
             BrokerCommand.self,
             ProduceCommand.self,
             TailCommand.self,

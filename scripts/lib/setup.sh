@@ -33,6 +33,18 @@ revisit_install_noida() {
     python3 -m pip install -q --disable-pip-version-check "noida-db==$revisit_noida_version"
 }
 
+# prometheus_client: its text-format parser reads the /metrics of `revisit run --http` in
+# the tests (pinned).
+revisit_prometheus_client_version="0.21.1"
+
+revisit_install_prometheus_client() {
+    if python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+        return 0
+    fi
+    echo "Installing prometheus_client $revisit_prometheus_client_version with pip ..."
+    python3 -m pip install -q --disable-pip-version-check "prometheus_client==$revisit_prometheus_client_version"
+}
+
 revisit_check_swift() {
     if ! command -v swift >/dev/null 2>&1; then
         if [ -x /opt/swift/usr/bin/swift ]; then
@@ -42,4 +54,31 @@ revisit_check_swift() {
             exit 1
         fi
     fi
+}
+
+# Chart.js 3.9.1 from Debian (libjs-chart.js): `revisit serve` serves it to its dashboard
+# from /usr/share/javascript, so the page needs no CDN.
+revisit_install_chart_js() {
+    [ -e /usr/share/javascript/chart.js/chart.min.js ] || revisit_apt_install libjs-chart.js
+}
+
+# Headless Chromium for the dashboard's tests, and a font with Chinese glyphs for its
+# screenshot.
+revisit_install_browser() {
+    local missing=()
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    fc-list ':lang=zh' 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
+    [ ${#missing[@]} -eq 0 ] || revisit_apt_install "${missing[@]}"
+}
+
+# apt-get install of the packages named, with sudo unless root.
+revisit_apt_install() {
+    echo "Installing $* ..."
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo="sudo"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq "$@" >/dev/null
 }

@@ -4,6 +4,6 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: the Kafka layer against kcat, the pure core, and the pipeline end to end.",
-        subcommands: [KafkaBenchmark.self, CoreBenchmarks.self, PipelineBenchmark.self])
+        abstract: "Benchmarks: the Kafka layer against kcat, the pure core, the pipeline end to end, and revisit serve's profile lookups.",
+        subcommands: [KafkaBenchmark.self, CoreBenchmarks.self, PipelineBenchmark.self, ServeBenchmark.self])
 }
