@@ -33,7 +33,17 @@ public enum ObservabilityServer {
     ) -> some ApplicationProtocol {
         let router = Router()
         ObservabilityRoutes.add(to: router, health: health, registry: registry)
-        return Application(
+        return application(router: router, address: address, limits: limits, logger: logger, onListening: onListening)
+    }
+
+    /// The application serving `router` on `address` within `limits`: what every Revisit
+    /// HTTP server shares. `onListening` is called once the socket is bound, with the
+    /// address it is bound to.
+    public static func application(
+        router: Router<BasicRequestContext>, address: HTTPListenAddress, limits: Limits, logger: Logger,
+        onListening: @escaping @Sendable (HTTPListenAddress) async -> Void
+    ) -> some ApplicationProtocol {
+        Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: TimeAmount(limits.idleTimeout))),
             configuration: ApplicationConfiguration(

@@ -35,16 +35,7 @@ public enum ServeServer {
         ObservabilityRoutes.add(to: router, health: health, registry: registry)
         ServeAPI.add(to: router, stores: stores, health: health)
         DashboardRoutes.add(to: router, chartLibrary: chartLibrary)
-        return Application(
-            router: router,
-            server: .http1(configuration: .init(idleTimeout: TimeAmount(limits.idleTimeout))),
-            configuration: ApplicationConfiguration(
-                address: .hostname(address.host, port: address.port), serverName: nil, backlog: limits.backlog,
-                availableConnectionsDelegate: .maximum(limits.maxConnections, logger: logger)),
-            onServerRunning: { channel in
-                let bound = channel.localAddress.flatMap { local in local.port.map { (local.ipAddress ?? address.host, $0) } }
-                await onListening(bound.map { HTTPListenAddress(host: $0.0, port: $0.1) } ?? address)
-            },
-            logger: logger)
+        return ObservabilityServer.application(
+            router: router, address: address, limits: limits, logger: logger, onListening: onListening)
     }
 }
