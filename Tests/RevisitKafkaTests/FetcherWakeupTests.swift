@@ -42,11 +42,12 @@ struct FetcherWakeupTests {
     func keepingUpSendsNothing() throws {
         let support = try KafkaTestSupport(topics: ["live": 8])
         let producer = try support.producer()
-        // A prefetch of 500 (a low-water mark of 250): the 15,000 messages below would fill
-        // the queue many times over if the consumer did not keep up, and a wakeup thread
-        // that ignored whether the queue ever filled would find partitions behind their
-        // brokers between two rounds.
-        let consumer = try support.consumer(group: "live") { $0.prefetchMessages = 500 }
+        // A prefetch of 5,000 (a low-water mark of 2,500, half a second of this traffic): the
+        // 15,000 messages below would fill the queue if the consumer did not keep up, while a
+        // loaded machine's pauses of a few rounds do not; and a wakeup thread that ignored
+        // whether the queue ever filled would find partitions behind their brokers between
+        // two rounds (it sent 76 wakeups).
+        let consumer = try support.consumer(group: "live") { $0.prefetchMessages = 5_000 }
         try consumer.subscribe(["live"])
         var received = 0
         var reports: [DeliveryReport] = []
