@@ -74,13 +74,13 @@ struct RealBrokerPipelineTests {
         let fixture = try PipelineFixture(users: Self.users, days: Self.days, start: Self.aYearAgo(), seed: 23, on: .noida)
         let broker = try #require(fixture.cluster.noida)
         try fixture.produce(0..<fixture.lines.count)
-        // Killed between two checkpoints (a second apart) with outputs written past the last
+        // Killed between two checkpoints (200 ms apart) with outputs written past the last
         // one: after its first checkpoint past the start, as soon as the output topics grew
         // (a kill at a fixed delay can find the run waiting for its next fetch, with nothing
         // written since, on a loaded machine).
-        let victim = try fixture.startRun()
+        let victim = try fixture.startRun(["--set", "checkpoint_interval=200ms"])
         #expect(Self.waitForCheckpointPastTheStart(of: victim))
-        #expect(try fixture.waitForOutputs(growingBy: 300, while: victim))
+        #expect(try fixture.waitForOutputs(growingBy: 50, while: victim))
         #expect(victim.kill() == .signaled(9))
         let remaining = try fixture.remainingInput()
         #expect(remaining > 0, "the victim processed every event before it was killed")
