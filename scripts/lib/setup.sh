@@ -9,28 +9,14 @@ revisit_install_packages() {
     [ -e /usr/include/mimalloc.h ] || missing+=(libmimalloc-dev)
     command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
     command -v kcat >/dev/null 2>&1 || missing+=(kcat)
-    if [ ${#missing[@]} -eq 0 ]; then
-        return 0
-    fi
-    echo "Installing ${missing[*]} ..."
-    local sudo=""
-    if [ "$(id -u)" -ne 0 ]; then
-        sudo="sudo"
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get update -qq
-    $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    [ ${#missing[@]} -eq 0 ] || revisit_apt_install "${missing[@]}"
 }
 
 # noida-db: a second Kafka implementation the tests run as a child process (pinned).
 revisit_noida_version="0.2.3"
 
 revisit_install_noida() {
-    if python3 -c 'import noida_db' >/dev/null 2>&1; then
-        return 0
-    fi
-    echo "Installing noida-db $revisit_noida_version with pip ..."
-    python3 -m pip install -q --disable-pip-version-check "noida-db==$revisit_noida_version"
+    revisit_pip_install noida_db noida-db "$revisit_noida_version"
 }
 
 # prometheus_client: its text-format parser reads the /metrics of `revisit run --http` in
@@ -38,11 +24,17 @@ revisit_install_noida() {
 revisit_prometheus_client_version="0.21.1"
 
 revisit_install_prometheus_client() {
-    if python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+    revisit_pip_install prometheus_client prometheus_client "$revisit_prometheus_client_version"
+}
+
+# pip install of PACKAGE==VERSION unless python3 can import MODULE.
+revisit_pip_install() {
+    local module="$1" package="$2" version="$3"
+    if python3 -c "import $module" >/dev/null 2>&1; then
         return 0
     fi
-    echo "Installing prometheus_client $revisit_prometheus_client_version with pip ..."
-    python3 -m pip install -q --disable-pip-version-check "prometheus_client==$revisit_prometheus_client_version"
+    echo "Installing $package $version with pip ..."
+    python3 -m pip install -q --disable-pip-version-check "$package==$version"
 }
 
 revisit_check_swift() {
