@@ -8,7 +8,7 @@ import RevisitKafka
 ///
 /// Not `Sendable`: the thread that owns the producer makes every call.
 final class TopicOutputWriter {
-    private let producer: KafkaProducer
+    private let producer: KafkaOutputProducer
     private let encoder: OutputMessageEncoder
     private var reports: [DeliveryReport] = []
     private var buffer = JSONBuffer()
@@ -22,7 +22,8 @@ final class TopicOutputWriter {
 
     init(kafka: KafkaConfiguration, topics: TopicNames) throws(ReplayError) {
         do {
-            producer = try KafkaProducer(configuration: KafkaProducerConfiguration(kafka: kafka))
+            producer = KafkaOutputProducer(
+                try KafkaProducer(configuration: KafkaProducerConfiguration(kafka: kafka)), interruption: WaitInterruption())
         } catch {
             throw .kafka(error)
         }
@@ -57,7 +58,7 @@ final class TopicOutputWriter {
     /// Serves delivery reports without waiting; the first failed delivery ends the replay,
     /// since every record after it in its partition would follow a gap.
     func checkDeliveries() throws(ReplayError) {
-        reports += producer.poll(timeoutMilliseconds: 0)
+        producer.poll(timeoutMilliseconds: 0, into: &reports)
         try takeReports()
     }
 
