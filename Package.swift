@@ -103,7 +103,11 @@ let package = Package(
         // HTTP client and TLS stack into every build).
         .testTarget(name: "RevisitServerTests", dependencies: ["RevisitServer", "RevisitRuntime", "RevisitCore", "RevisitKafka"]),
         .testTarget(
-            name: "RevisitRuntimeTests", dependencies: ["RevisitRuntime", "RevisitCore", "RevisitKafka", "RevisitTestSupport"]),
+            name: "RevisitRuntimeTests",
+            dependencies: [
+                "RevisitRuntime", "RevisitCore", "RevisitKafka", "RevisitTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Runs the built `revisit` executable as separate processes.
         .testTarget(name: "RevisitCLITests", dependencies: ["revisit", "RevisitCore", "RevisitKafka", "RevisitTestSupport"]),
     ]

@@ -244,6 +244,10 @@ public final class PipelineRunner {
             throw PipelineError(error)
         }
         withdrawReadiness("restoring partitions \(partitions)")
+        // A former owner in this process may still have outputs of these partitions on their
+        // way (a partition lost and given back): they land before the restore looks for
+        // what is already written, or it would miss them and write them twice.
+        guard try waitForWriter(writer.flush()) != nil else { return }
         metrics?.restoring(partitions: partitions.count)
         configuration.health?.progressed(at: .now, nextWithin: configuration.restoreAllowance)
         let restoreStartedAt = clock.now
