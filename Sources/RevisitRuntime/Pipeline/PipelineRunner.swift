@@ -579,6 +579,7 @@ public final class PipelineRunner {
         if remaining() <= 0 { interruption.request() }
         writer.stop(timeout: remaining())
         summary.backpressurePauses = machine.backpressurePauses
+        summary.clientErrors = clientErrors.counts
         (summary.outputsWritten, summary.outputsAlreadyWritten) = writer.outputCounts
         summary.outputsByTopic = writer.outputCountsByTopic
         // The HTTP server outlives the runner a moment: its last scrapes see the final figures.
