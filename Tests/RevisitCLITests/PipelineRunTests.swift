@@ -125,6 +125,31 @@ struct PipelineRunTests {
         #expect(summary["backpressure_pauses"] as! Int > 0)
     }
 
+    @Test("SIGTERM while the broker is down: the process exits within 30 s without its last checkpoint; the next run redoes the rest")
+    func stopDuringAnOutage() throws {
+        let fixture = try PipelineFixture(seed: 14)
+        let split = fixture.lines.count / 2
+        try fixture.produce(0..<split)
+        let run = try fixture.startRun(["-X", "session.timeout.ms=10000"])
+        #expect(run.waitForStderr(containing: "durable at input offset", timeout: 60))
+        try fixture.waitForNoLag(of: [run])
+        let broker = try #require(fixture.cluster.mock)
+        // The rest arrives just before the outage: its outputs and checkpoint cannot be
+        // acknowledged when the stop comes.
+        try fixture.produce(split..<fixture.lines.count)
+        try broker.down()
+        #expect(run.waitForStderr(containing: "retries by itself", timeout: 30))
+        let stoppedAt = Date()
+        #expect(run.terminate(timeout: 40) == .exited(0))
+        let seconds = Date().timeIntervalSince(stoppedAt)
+        #expect(seconds < 30, "stopping during the outage took \(seconds) s")
+        try broker.up()
+        let next = try fixture.startRun()
+        try fixture.waitForNoLag(of: [next])
+        #expect(next.terminate() == .exited(0))
+        try fixture.expectOutputsMatchReplay()
+    }
+
     @Test("A missing output topic on a cluster that cannot create topics stops revisit run with a plain message")
     func missingTopic() throws {
         let broker = try RevisitProcess.Broker(topics: ["events:4"])
