@@ -105,7 +105,8 @@ struct PipelineRunTests {
         let run = try fixture.startRun(["-X", "session.timeout.ms=10000", "-X", "queue.buffering.max.messages=1000"])
         #expect(run.waitForStderr(containing: "durable at input offset", timeout: 60))
         let producer = try fixture.startProducing(split..<fixture.lines.count)
-        Thread.sleep(forTimeInterval: 0.5)
+        // Down while the new events are being processed.
+        #expect(try fixture.waitForOutputs(growingBy: 50, while: run))
         let broker = try #require(fixture.cluster.mock)
         try broker.down()
         Thread.sleep(forTimeInterval: 4)
