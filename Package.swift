@@ -1,11 +1,14 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The dependency direction is the architecture:
+// The dependency direction is the architecture: an arrow points at a module that uses the
+// one it starts from, and a module may use any module upstream of it.
 //
-//   CRdKafka -> RevisitKafka -> RevisitRuntime -> RevisitServer -> revisit (CLI) <- CMimalloc
-//                               RevisitCore ----^                  ^
+//   CRdKafka -> RevisitKafka -> RevisitRuntime -> RevisitServer -> RevisitBenchmarks -> revisit (CLI) <- CMimalloc
+//                               RevisitCore ----^
 //                               (pure: no I/O, no clock)
+//
+// RevisitBenchmarks holds the benchmarks of `revisit bench`; the CLI maps its options onto them.
 let package = Package(
     name: "Revisit",
     platforms: [.macOS(.v15)],
@@ -79,11 +82,25 @@ let package = Package(
             ]
         ),
 
+        // MARK: - Benchmarks: `revisit bench` (the commands in the CLI map their options onto these)
+        .target(
+            name: "RevisitBenchmarks",
+            dependencies: [
+                "RevisitCore",
+                "RevisitKafka",
+                "RevisitRuntime",
+                "RevisitServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: - Command line
         .executableTarget(
             name: "revisit",
             dependencies: [
                 "CMimalloc",
+                "RevisitBenchmarks",
                 "RevisitCore",
                 "RevisitKafka",
                 "RevisitRuntime",

@@ -160,7 +160,7 @@ enum BenchEventProducer {
         }
         failed += try producer.flush(timeoutMilliseconds: 120_000).filter { !$0.isDelivered }.count
         sent.seconds = BenchProcesses.now - start
-        guard failed == 0 else { throw CommandFailure("\(failed) of \(sent.messages) events to \(topic) were not delivered") }
+        guard failed == 0 else { throw BenchmarkFailure("\(failed) of \(sent.messages) events to \(topic) were not delivered") }
         return sent
     }
 }

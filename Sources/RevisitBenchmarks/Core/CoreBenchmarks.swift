@@ -1,4 +1,3 @@
-import ArgumentParser
 import Dispatch
 import Foundation
 import Synchronization
@@ -15,47 +14,51 @@ import RevisitRuntime
 /// event continues a recently active user's visit, or with odds 1 in `--session-events`
 /// starts a visit of a user drawn from all `--users`. The operators benchmark gives every
 /// user state before timing, so it runs against the full population.
-struct CoreBenchmarks: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "core",
-        abstract: "Benchmark event decoding, output encoding, the operators, state size per user and file replay."
-    )
-
-    enum Benchmark: String, ExpressibleByArgument, CaseIterable {
+public struct CoreBenchmarks: Sendable {
+    /// One benchmark of the core, or all of them.
+    public enum Benchmark: String, CaseIterable, Sendable {
         case decode, encode, operators, memory, replay, all
     }
 
-    @Argument(help: "Which benchmark: decode, encode, operators, memory, replay or all.")
-    var benchmark: Benchmark = .all
+    /// Which benchmark: decode, encode, operators, memory, replay or all.
+    public var benchmark: Benchmark = .all
 
-    @Option(help: "Events decoded in the decode benchmark.")
-    var decodeEvents = 3_000_000
+    /// Events decoded in the decode benchmark.
+    public var decodeEvents = 3_000_000
 
-    @Option(help: "Users in the operators benchmark.")
-    var users = 1_000_000
+    /// Users in the operators benchmark.
+    public var users = 1_000_000
 
-    @Option(help: "Events in the operators benchmark.")
-    var events = 5_000_000
+    /// Events in the operators benchmark.
+    public var events = 5_000_000
 
-    @Option(help: "User counts of the memory benchmark, comma-separated.")
-    var memoryUsers = "1000000,5000000"
+    /// User counts of the memory benchmark, comma-separated.
+    public var memoryUsers = "1000000,5000000"
 
-    @Option(help: "Events in the generated replay file.")
-    var replayEvents = 1_000_000
+    /// Events in the generated replay file.
+    public var replayEvents = 1_000_000
 
-    @Option(help: "Mean events per visit in generated traffic.")
-    var sessionEvents = 8
+    /// Mean events per visit in generated traffic.
+    public var sessionEvents = 8
 
-    @Option(help: "Threads for the operators benchmark: users split into that many partitions, one processor each.")
-    var threads = 1
+    /// Threads for the operators benchmark: users split into that many partitions, one processor each.
+    public var threads = 1
 
-    @Option(help: "Event-time density of generated traffic: events per day over all users.")
-    var eventsPerDay = 5_000_000
+    /// Event-time density of generated traffic: events per day over all users.
+    public var eventsPerDay = 5_000_000
 
-    @Option(help: "Directory for the replay benchmark's files.")
-    var workDirectory = NSTemporaryDirectory() + "revisit-bench"
+    /// Directory for the replay benchmark's files.
+    public var workDirectory = NSTemporaryDirectory() + "revisit-bench"
 
-    func run() throws {
+    /// The allocator, asked to give back freed memory before resident memory is measured.
+    public var host: BenchmarkHost
+
+    public init(host: BenchmarkHost) {
+        self.host = host
+    }
+
+    /// Runs the chosen benchmarks and prints a line for each.
+    public func run() throws {
         let all = benchmark == .all
         if all || benchmark == .decode { benchDecode() }
         if all || benchmark == .encode { try benchEncode() }
@@ -222,7 +225,7 @@ struct CoreBenchmarks: ParsableCommand {
 
     private func benchMemory(users n: Int) throws {
         // Resident memory with the allocator's reserve returned: live state, not allocator history.
-        Allocator.releaseFreedMemory()
+        host.releaseFreedMemory()
         let before = Self.residentBytes()
         var processor = try PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
         let start: Int64 = 1_700_000_000_000
@@ -237,7 +240,7 @@ struct CoreBenchmarks: ParsableCommand {
         processor.advanceWatermark(to: start + Int64(n) * 1000 + 3_600_000)
         // Take (not just clear) the outputs so their buffer is not counted as state.
         _ = processor.takeOutputs()
-        Allocator.releaseFreedMemory()
+        host.releaseFreedMemory()
         let after = Self.residentBytes()
         let perUser = Double(after - before) / Double(n)
         report("state at rest", "\(n) users, \(processor.openSessions) open sessions, RSS +\((after - before) >> 20) MiB",
