@@ -4,6 +4,7 @@ public struct BenchmarkFailure: Error, CustomStringConvertible, Sendable {
     /// One line saying what failed, with the names and paths needed to look into it.
     public var message: String
 
+    /// A failure described by `message`.
     public init(_ message: String) {
         self.message = message
     }

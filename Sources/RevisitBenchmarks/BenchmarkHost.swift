@@ -12,6 +12,7 @@ public struct BenchmarkHost: Sendable {
     /// Lowers the calling thread's priority to that of `revisit serve`'s topic reader.
     public var lowerReaderPriority: @Sendable () -> Void
 
+    /// A host with the given allocator name and hooks.
     public init(
         allocator: String,
         releaseFreedMemory: @escaping @Sendable () -> Void,

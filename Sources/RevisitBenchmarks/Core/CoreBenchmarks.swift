@@ -1,18 +1,15 @@
 import Dispatch
 import Foundation
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 import RevisitCore
 import RevisitRuntime
 
 /// `revisit bench core`: throughput and memory of the pure core on generated input.
 ///
 /// Inputs come from a seeded SplitMix64, so every run measures the same work. The traffic
-/// model: event time advances by random steps (`--events-per-day` sets the density); each
-/// event continues a recently active user's visit, or with odds 1 in `--session-events`
-/// starts a visit of a user drawn from all `--users`. The operators benchmark gives every
+/// model: event time advances by random steps (``eventsPerDay`` sets the density); each
+/// event continues a recently active user's visit, or with odds 1 in ``sessionEvents``
+/// starts a visit of a user drawn from all ``users``. The operators benchmark gives every
 /// user state before timing, so it runs against the full population.
 public struct CoreBenchmarks: Sendable {
     /// One benchmark of the core, or all of them.
@@ -32,8 +29,8 @@ public struct CoreBenchmarks: Sendable {
     /// Events in the operators benchmark.
     public var events = 5_000_000
 
-    /// User counts of the memory benchmark, comma-separated.
-    public var memoryUsers = "1000000,5000000"
+    /// User counts of the memory benchmark, one measurement each.
+    public var memoryUsers = [1_000_000, 5_000_000]
 
     /// Events in the generated replay file.
     public var replayEvents = 1_000_000
@@ -53,6 +50,7 @@ public struct CoreBenchmarks: Sendable {
     /// The allocator, asked to give back freed memory before resident memory is measured.
     public var host: BenchmarkHost
 
+    /// The benchmarks with their default options, those of `revisit bench core`.
     public init(host: BenchmarkHost) {
         self.host = host
     }
@@ -64,7 +62,7 @@ public struct CoreBenchmarks: Sendable {
         if all || benchmark == .encode { try benchEncode() }
         if all || benchmark == .operators { try benchOperators() }
         if all || benchmark == .memory {
-            for n in memoryUsers.split(separator: ",").compactMap({ Int($0) }) { try benchMemory(users: n) }
+            for n in memoryUsers { try benchMemory(users: n) }
         }
         if all || benchmark == .replay { try benchReplay() }
     }
@@ -226,7 +224,7 @@ public struct CoreBenchmarks: Sendable {
     private func benchMemory(users n: Int) throws {
         // Resident memory with the allocator's reserve returned: live state, not allocator history.
         host.releaseFreedMemory()
-        let before = Self.residentBytes()
+        let before = ResidentMemory.bytes()
         var processor = try PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
         let start: Int64 = 1_700_000_000_000
         // One event per user, a second apart: sessions close as time moves on, so at the end
@@ -241,19 +239,11 @@ public struct CoreBenchmarks: Sendable {
         // Take (not just clear) the outputs so their buffer is not counted as state.
         _ = processor.takeOutputs()
         host.releaseFreedMemory()
-        let after = Self.residentBytes()
+        let after = ResidentMemory.bytes()
         let perUser = Double(after - before) / Double(n)
         report("state at rest", "\(n) users, \(processor.openSessions) open sessions, RSS +\((after - before) >> 20) MiB",
                String(format: "%.1f bytes/user", perUser), 0)
         withExtendedLifetime(processor) {}
-    }
-
-    /// Resident memory from /proc/self/statm (pages * page size).
-    static func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
     // MARK: - Replay
@@ -278,72 +268,5 @@ public struct CoreBenchmarks: Sendable {
     private func report(_ name: String, _ what: String, _ rate: String, _ seconds: Double) {
         let time = seconds > 0 ? String(format: " in %.3f s", seconds) : ""
         print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(rate)  (\(what)\(time))")
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}
-
-/// Deterministic synthetic traffic: time moves forward in small random steps; most events
-/// continue a recently active user's visit, the rest come from anyone.
-struct EventLineGenerator {
-    private var rng: SplitMix64
-    private let users: Int
-    private var recent: [Int]
-    private var sequence = 0
-    private(set) var now: Int64 = 1_700_000_000_000
-    private static let types = ["page_view", "click", "page_view", "purchase", "share", "login", "page_view", "like"]
-
-    private let newVisitOdds: UInt64
-
-    /// Upper bound of the random step between events (mean: half of it).
-    private let stepBound: UInt64
-
-    init(users: Int, seed: UInt64, eventsPerVisit: Int, eventsPerDay: Int) {
-        self.users = users
-        self.stepBound = UInt64(max(1, 2 * 86_400_000 / max(1, eventsPerDay)))
-        self.newVisitOdds = UInt64(max(1, eventsPerVisit))
-        self.rng = SplitMix64(seed: seed)
-        self.recent = Array(repeating: 0, count: min(users, 1024))
-    }
-
-    private mutating func advance() -> (user: Int, type: String, revenue: Int?) {
-        now += Int64(rng.next() % stepBound)
-        sequence += 1
-        let r = rng.next()
-        let slot = Int(r >> 40) % recent.count
-        let user: Int
-        if (r & 0xFFFF) % newVisitOdds != 0 {
-            user = recent[slot]
-        } else {
-            user = Int(rng.next() % UInt64(users))
-            recent[slot] = user
-        }
-        let type = Self.types[Int(r >> 8) % Self.types.count]
-        return (user, type, type == "purchase" ? Int(r >> 20) % 10_000 : nil)
-    }
-
-    /// The next event as a JSONL line (about 150 bytes).
-    mutating func nextLine() -> [UInt8] {
-        let (user, type, revenue) = advance()
-        var line = "{\"event_id\":\"ev-\(sequence)-\(user)\",\"user_id\":\"u\(user)\",\"type\":\"\(type)\",\"ts\":\(now)"
-        if let revenue { line += ",\"revenue\":\(revenue / 100).\(revenue % 100 / 10)\(revenue % 10)" }
-        line += ",\"channel\":\"app\",\"props\":{\"page\":\"/p/\(sequence % 977)\",\"ref\":null}}"
-        return Array(line.utf8)
-    }
-
-    /// The next event already decoded.
-    mutating func nextEvent() -> ParsedEvent { nextIndexedEvent().event }
-
-    /// The next event already decoded, with its user's index.
-    mutating func nextIndexedEvent() -> (user: Int, event: ParsedEvent) {
-        let (user, _, revenue) = advance()
-        return (user, ParsedEvent(
-            userID: "u\(user)", eventIDHash: UInt64(sequence), kind: .activity, timestamp: now,
-            revenue: revenue.map { Double($0) / 100 } ?? 0))
     }
 }

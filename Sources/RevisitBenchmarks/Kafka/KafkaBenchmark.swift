@@ -33,6 +33,7 @@ public struct KafkaBenchmark: Sendable {
     /// Host the mock cluster in this process instead of a `revisit broker` child process.
     public var inProcessBroker = false
 
+    /// The benchmark with its default options, those of `revisit bench kafka`.
     public init() {}
 
     /// Runs the benchmark and prints its report.

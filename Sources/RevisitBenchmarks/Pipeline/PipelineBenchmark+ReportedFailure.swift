@@ -7,6 +7,7 @@ extension PipelineBenchmark {
         /// The directory that keeps the children's stdout and stderr.
         public var logDirectory: String
 
+        /// A failure already printed, whose children's logs stay in `logDirectory`.
         public init(message: String, logDirectory: String) {
             self.message = message
             self.logDirectory = logDirectory

@@ -7,13 +7,14 @@ import Synchronization
 /// writing to the embedded broker, as `revisit bench kafka` measures the Kafka layer.
 ///
 /// Every process is a child: the broker (librdkafka's mock cluster, `revisit broker`), the
-/// pipeline members (`revisit run`, the same binary as the benchmark) and kcat. Each
+/// pipeline members (`revisit run`, the same binary as the benchmark, which must therefore
+/// run inside the `revisit` executable) and kcat. Each
 /// measurement uses topics of its own (the mock keeps at most 5 MiB per partition), and each
 /// section a broker of its own. The children share the machine's cores with each other and
 /// with the benchmark, which produces the input and, for latency, reads the outputs.
 ///
 /// - **Throughput**: seeded retention traffic (about ten events per user over one to four
-///   sessions on days of the last weeks) in the input, then `--runs` times in turn: kcat
+///   sessions on days of the last weeks) in the input, then ``runs`` times in turn: kcat
 ///   draining the input (the ceiling) and one `revisit run --exit-when-caught-up` on a fresh
 ///   application id; then two members started together on another. Rates are input messages
 ///   over the time from the first to the last message processed (from the members'
@@ -109,6 +110,7 @@ public struct PipelineBenchmark: Sendable {
     /// The allocator of the process, named in the report (the children are the same executable).
     public var host: BenchmarkHost
 
+    /// The benchmark with its default options, those of `revisit bench pipeline`.
     public init(host: BenchmarkHost) {
         self.host = host
     }
@@ -486,13 +488,6 @@ public struct PipelineBenchmark: Sendable {
     private func percentile(_ sorted: [Double], _ p: Double) -> Double {
         sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]
     }
-}
-
-/// One row of the README table the benchmark prints at the end.
-struct ReadmeRow {
-    var benchmark: String
-    var result: String
-    var target: String
 }
 
 /// One output record seen by the latency consumer.

@@ -27,6 +27,7 @@ public struct ServeBenchmark: Sendable {
     /// thread priority (the writer's, while lookups run over HTTP).
     public var host: BenchmarkHost
 
+    /// The benchmark with its default options, those of `revisit bench serve`.
     public init(host: BenchmarkHost) {
         self.host = host
     }
@@ -46,10 +47,10 @@ public struct ServeBenchmark: Sendable {
         // MARK: Memory
         let stores = ServeStores(topics: ServeStores.Topics(TopicNames()))
         host.releaseFreedMemory()
-        let before = CoreBenchmarks.residentBytes()
+        let before = ResidentMemory.bytes()
         let loading = ContinuousClock().measure { input.apply(to: stores.profiles) }
         host.releaseFreedMemory()
-        let after = CoreBenchmarks.residentBytes()
+        let after = ResidentMemory.bytes()
         let counts = stores.profiles.counts
         print(String(format: "memory           %.1f bytes/profile (RSS +%d MiB for %d profiles, %d kept verbatim); loaded in %.2f s, %.0f profiles/s",
                      Double(after - before) / Double(counts.profiles), (after - before) >> 20, counts.profiles, counts.verbatim,

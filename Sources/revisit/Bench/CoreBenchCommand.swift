@@ -23,7 +23,7 @@ struct CoreBenchCommand: ParsableCommand {
     var events = defaults.events
 
     @Option(help: "User counts of the memory benchmark, comma-separated.")
-    var memoryUsers = defaults.memoryUsers
+    var memoryUsers = defaults.memoryUsers.map(String.init).joined(separator: ",")
 
     @Option(help: "Events in the generated replay file.")
     var replayEvents = defaults.replayEvents
@@ -50,7 +50,7 @@ struct CoreBenchCommand: ParsableCommand {
         benchmark.decodeEvents = decodeEvents
         benchmark.users = users
         benchmark.events = events
-        benchmark.memoryUsers = memoryUsers
+        benchmark.memoryUsers = memoryUsers.split(separator: ",").compactMap { Int($0) }
         benchmark.replayEvents = replayEvents
         benchmark.sessionEvents = sessionEvents
         benchmark.threads = threads
