@@ -8,7 +8,11 @@ import PackageDescription
 //                               RevisitCore ----^
 //                               (pure: no I/O, no clock)
 //
-// RevisitBenchmarks holds the benchmarks of `revisit bench`; the CLI maps its options onto them.
+//   RevisitSecrets -> RevisitKafka and RevisitCore
+//
+// RevisitSecrets is the rule of which configuration properties hold secrets, shared by the
+// Kafka layer and the core, which do not use each other. RevisitBenchmarks holds the
+// benchmarks of `revisit bench`; the CLI maps its options onto them.
 let package = Package(
     name: "Revisit",
     platforms: [.macOS(.v15)],
@@ -44,14 +48,19 @@ let package = Package(
             name: "RevisitKafka",
             dependencies: [
                 "CRdKafka",
+                "RevisitSecrets",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+
+        // MARK: - Which configuration properties hold secrets: one rule for the Kafka layer and the core
+        .target(name: "RevisitSecrets"),
 
         // MARK: - Pure core: events, time, operators, churn model, outputs
         .target(
             name: "RevisitCore",
             dependencies: [
+                "RevisitSecrets",
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -116,6 +125,8 @@ let package = Package(
         .target(name: "RevisitTestSupport", dependencies: ["RevisitKafka"], path: "Tests/RevisitTestSupport"),
         .testTarget(name: "RevisitKafkaTests", dependencies: ["RevisitKafka", "RevisitTestSupport"]),
         .testTarget(name: "RevisitCoreTests", dependencies: ["RevisitCore"]),
+        // The rule of secrets as both of its users apply it.
+        .testTarget(name: "RevisitSecretsTests", dependencies: ["RevisitSecrets", "RevisitCore", "RevisitKafka"]),
         // Tests talk HTTP to servers listening on loopback (HummingbirdTesting would bring an
         // HTTP client and TLS stack into every build).
         .testTarget(name: "RevisitServerTests", dependencies: ["RevisitServer", "RevisitRuntime", "RevisitCore", "RevisitKafka"]),

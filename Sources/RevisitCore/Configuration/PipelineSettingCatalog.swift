@@ -68,14 +68,6 @@ enum PipelineSettingCatalog {
     /// The group of topic property overrides: `topic_configs.<role>.<topic property>`.
     static let topicConfigsGroup = "topic_configs"
 
-    /// Whether a `kafka.` property holds a secret whose value must never be printed.
-    static func isSecret(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return lowered.contains("password") || lowered.contains("secret")
-            || lowered.hasSuffix("sasl.oauthbearer.config") || lowered.hasSuffix("ssl.key.pem")
-            || lowered.hasSuffix("sasl.jaas.config")
-    }
-
     // MARK: - Suggestions
 
     /// The known name nearest to `name`, if it is a likely misspelling: same last part under
