@@ -7,8 +7,11 @@ import RevisitBenchmarks
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks: the Kafka layer against kcat, the pure core, the pipeline end to end, and revisit serve's profile lookups.",
-        subcommands: [KafkaBenchCommand.self, CoreBenchCommand.self, PipelineBenchCommand.self, ServeBenchCommand.self])
+        abstract: "Benchmarks: the Kafka layer against kcat, the pure core, the pipeline end to end, revisit serve's profile lookups, and the churn fit's sampling spread.",
+        subcommands: [
+            KafkaBenchCommand.self, CoreBenchCommand.self, PipelineBenchCommand.self, ServeBenchCommand.self,
+            FitBenchCommand.self,
+        ])
 }
 
 extension BenchmarkHost {
