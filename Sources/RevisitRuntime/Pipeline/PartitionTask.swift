@@ -53,6 +53,11 @@ final class PartitionTask {
     /// which count work of former owners.
     private var publishedCounters: ProcessorCounters
 
+    /// Outputs at which the processor pauses what fell due at one instant (a midnight's
+    /// timers of every user) for the runner to hand them to the writer: the outputs held
+    /// in memory stay bounded by this and the writer's queue, whatever the number of users.
+    static let outputChunkRecords = 10_000
+
     /// User records are batched into chunks of about this size, in a snapshot and in the
     /// changes of a checkpoint.
     static let snapshotChunkBytes = 256 * 1024
@@ -63,6 +68,7 @@ final class PartitionTask {
     init(partition: Int32, restored: TaskRestorer.Restored, now: Date) {
         self.partition = partition
         self.processor = restored.processor
+        self.processor.outputChunkLimit = Self.outputChunkRecords
         self.epoch = restored.epoch
         self.restore = restored.statistics
         self.publishedCounters = restored.processor.counters
@@ -128,6 +134,13 @@ final class PartitionTask {
         guard isCaughtUpWithCheckpoint, instant > processor.watermark else { return }
         processor.advanceWatermark(to: instant)
     }
+
+    /// Whether the processor paused a release at its output chunk limit: hand its outputs
+    /// over, then ``resumeRelease()``, before anything else.
+    var hasPausedRelease: Bool { processor.hasPausedRelease }
+
+    /// Continues a paused release; true if it paused again.
+    func resumeRelease() -> Bool { processor.resumeRelease() }
 
     /// Whether the processor emitted outputs since the last ``takeOutputs()``.
     var hasOutputs: Bool { processor.pendingOutputCount > 0 }

@@ -178,6 +178,7 @@ public final class PipelineRunner {
             }
             guard let task = current.task, message.topic == input else { return }
             task.handle(message, now: now, wallClock: wallClock)
+            if task.hasPausedRelease { handOverInChunks(task) }
             received += 1
         }
         if received > 0 {
@@ -344,6 +345,21 @@ public final class PipelineRunner {
         spareOutputBuffers += emptied.prefix(max(0, OutputWriter.emptiedBufferLimit - spareOutputBuffers.count))
     }
 
+    /// Hands the outputs of a task whose processor paused a release over to the writer, one
+    /// chunk at a time, waiting between chunks while the writer's queue is above the
+    /// backpressure mark (unless a stop was requested): what falls due at one instant for
+    /// every user never sits in memory at once.
+    private func handOverInChunks(_ task: PartitionTask) {
+        repeat {
+            let emptied = writer.write([(task.partition, task.takeOutputs(collectingNextIn: spareOutputBuffers.popLast() ?? []))])
+            spareOutputBuffers += emptied.prefix(max(0, OutputWriter.emptiedBufferLimit - spareOutputBuffers.count))
+            while writer.pendingRecords >= machine.highWater, writer.fatalError == nil, !stopRequested() {
+                writer.waitForPending(atMost: machine.lowWater, timeout: 0.1)
+                reportProgress()
+            }
+        } while task.resumeRelease()
+    }
+
     /// Hands the checkpoints of `tasks` that have something new to the writer, after their
     /// outputs so far; nil when none has.
     private func requestCheckpoints(_ tasks: [PartitionTask]) -> OutputWriter.Ticket? {
@@ -452,6 +468,7 @@ public final class PipelineRunner {
         let instant = Int64(now.timeIntervalSince1970 * 1000) - pipeline.rules.allowedLateness.milliseconds
         for task in tasks.values where now.timeIntervalSince(task.lastInputAt) >= idle {
             task.advanceWatermark(to: instant)
+            if task.hasPausedRelease { handOverInChunks(task) }
         }
     }
 
