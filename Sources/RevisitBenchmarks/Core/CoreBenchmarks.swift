@@ -15,9 +15,11 @@ public struct CoreBenchmarks: Sendable {
     /// One benchmark of the core, or all of them.
     public enum Benchmark: String, CaseIterable, Sendable {
         case decode, encode, operators, memory, replay, all
+        /// Peak memory of `revisit replay` over users who visit twice (not part of `all`).
+        case replayMemory = "replay-memory"
     }
 
-    /// Which benchmark: decode, encode, operators, memory, replay or all.
+    /// Which benchmark: decode, encode, operators, memory, replay, all, or replay-memory.
     public var benchmark: Benchmark = .all
 
     /// Events decoded in the decode benchmark.
@@ -34,6 +36,9 @@ public struct CoreBenchmarks: Sendable {
 
     /// Events in the generated replay file.
     public var replayEvents = 1_000_000
+
+    /// Users of the replay-memory benchmark, two visits each.
+    public var replayMemoryUsers = 1_000_000
 
     /// Mean events per visit in generated traffic.
     public var sessionEvents = 8
@@ -65,6 +70,7 @@ public struct CoreBenchmarks: Sendable {
             for n in memoryUsers { try benchMemory(users: n) }
         }
         if all || benchmark == .replay { try benchReplay() }
+        if benchmark == .replayMemory { try benchReplayMemory() }
     }
 
     // MARK: - Decode
@@ -225,7 +231,10 @@ public struct CoreBenchmarks: Sendable {
         // Resident memory with the allocator's reserve returned: live state, not allocator history.
         host.releaseFreedMemory()
         let before = ResidentMemory.bytes()
+        ResidentMemory.resetPeak()
         var processor = try PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
+        // As revisit run and the replays have it: what falls due at once comes in chunks.
+        processor.outputChunkLimit = OutputChunks.records
         let start: Int64 = 1_700_000_000_000
         // One event per user, a second apart: sessions close as time moves on, so at the end
         // only the state at rest remains.
@@ -235,15 +244,64 @@ public struct CoreBenchmarks: Sendable {
                 userID: user, eventIDHash: UInt64(i), kind: .activity, timestamp: start + Int64(i) * 1000))
             if i & 0x3FF == 0 { _ = processor.discardOutputs() }
         }
-        processor.advanceWatermark(to: start + Int64(n) * 1000 + 3_600_000)
+        // A day later: every user's session close and day timers fall due at once.
+        processor.advanceWatermark(to: start + Int64(n) * 1000 + 86_400_000)
+        _ = processor.discardOutputs()
+        while processor.hasPausedRelease {
+            processor.resumeRelease()
+            _ = processor.discardOutputs()
+        }
         // Take (not just clear) the outputs so their buffer is not counted as state.
         _ = processor.takeOutputs()
+        let peak = ResidentMemory.peakBytes()
         host.releaseFreedMemory()
         let after = ResidentMemory.bytes()
         let perUser = Double(after - before) / Double(n)
-        report("state at rest", "\(n) users, \(processor.openSessions) open sessions, RSS +\((after - before) >> 20) MiB",
+        report("state at rest", "\(n) users, \(processor.openSessions) open sessions, RSS +\((after - before) >> 20) MiB, peak RSS \(peak >> 20) MiB (+\((peak - before) >> 20) MiB)",
                String(format: "%.1f bytes/user", perUser), 0)
         withExtendedLifetime(processor) {}
+    }
+
+    // MARK: - Replay memory
+
+    /// `revisit replay` (a child process, this build) over ``replayMemoryUsers`` users who
+    /// visit twice, three days apart, with `allowed_lateness` at its default: the peak
+    /// resident memory of the replay as it is, and with `--as-of` nine days after the last
+    /// event, when the end of input makes every user's timers and profile fall due at once.
+    private func benchReplayMemory() throws {
+        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        let input = workDirectory + "/two-visits.jsonl"
+        let users = replayMemoryUsers
+        let start: Int64 = 1_767_225_600_000  // 2026-01-01T00:00:00Z
+        let day: Int64 = 86_400_000
+        // The users' first visits spread over one day, their second ones over the day three days later.
+        let spacing = max(1, day / Int64(users))
+        var text: [UInt8] = []
+        text.reserveCapacity(users * 2 * 90)
+        for visit in 0..<2 {
+            for user in 0..<users {
+                let ts = start + Int64(visit) * 3 * day + Int64(user) * spacing
+                text.append(contentsOf: #"{"event_id":"e\#(visit)-\#(user)","user_id":"user-\#(user)","type":"login","ts":\#(ts)}"#.utf8)
+                text.append(0x0A)
+            }
+        }
+        _ = FileManager.default.createFile(atPath: input, contents: Data(text))
+        let last = start + 3 * day + Int64(users - 1) * spacing
+        let binary = BenchProcesses.revisitBinary.path
+        for asOf in [nil, last + 9 * day] {
+            let out = workDirectory + "/two-visits-out"
+            try? FileManager.default.removeItem(atPath: out)
+            var arguments = ["replay", "--input", input, "--out", out]
+            if let asOf { arguments += ["--as-of", String(asOf)] }
+            let started = ContinuousClock.now
+            let (status, peak) = try ResidentMemory.runMeasuringPeak(binary, arguments)
+            let seconds = (ContinuousClock.now - started).seconds
+            guard status == 0 else { throw BenchmarkFailure("revisit \(arguments.joined(separator: " ")) exited with \(status)") }
+            report(asOf == nil ? "replay peak" : "replay peak +9d", "\(users * 2) events of \(users) users\(asOf == nil ? "" : ", --as-of 9 days after the last event")",
+                   "peak RSS \(peak >> 20) MiB", seconds)
+            try? FileManager.default.removeItem(atPath: out)
+        }
+        try? FileManager.default.removeItem(atPath: input)
     }
 
     // MARK: - Replay

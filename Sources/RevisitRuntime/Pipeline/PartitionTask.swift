@@ -53,11 +53,6 @@ final class PartitionTask {
     /// which count work of former owners.
     private var publishedCounters: ProcessorCounters
 
-    /// Outputs at which the processor pauses what fell due at one instant (a midnight's
-    /// timers of every user) for the runner to hand them to the writer: the outputs held
-    /// in memory stay bounded by this and the writer's queue, whatever the number of users.
-    static let outputChunkRecords = 10_000
-
     /// User records are batched into chunks of about this size, in a snapshot and in the
     /// changes of a checkpoint.
     static let snapshotChunkBytes = 256 * 1024
@@ -68,7 +63,8 @@ final class PartitionTask {
     init(partition: Int32, restored: TaskRestorer.Restored, now: Date) {
         self.partition = partition
         self.processor = restored.processor
-        self.processor.outputChunkLimit = Self.outputChunkRecords
+        // What falls due at one instant comes in chunks the runner hands over one by one.
+        self.processor.outputChunkLimit = OutputChunks.records
         self.epoch = restored.epoch
         self.restore = restored.statistics
         self.publishedCounters = restored.processor.counters

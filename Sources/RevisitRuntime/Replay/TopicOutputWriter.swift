@@ -33,6 +33,10 @@ final class TopicOutputWriter {
     /// Queues what `processor` emitted for `partition`, waiting for queue room when the
     /// producer is full (backpressure: reading pauses while the cluster catches up).
     func write(from processor: inout PartitionProcessor, partition: Int32) throws(ReplayError) {
+        try processor.takingChunks { (processor) throws(ReplayError) in try send(from: &processor, partition: partition) }
+    }
+
+    private func send(from processor: inout PartitionProcessor, partition: Int32) throws(ReplayError) {
         var failure: KafkaError?
         processor.drainOutputs { record in
             guard failure == nil else { return }

@@ -81,7 +81,9 @@ public struct TopicReplay: Sendable {
         var processors: [PartitionProcessor] = []
         do {
             for p in 0..<partitionCount {
-                processors.append(try PartitionProcessor(rules: rules, wallClock: clock, partition: p))
+                var processor = try PartitionProcessor(rules: rules, wallClock: clock, partition: p)
+                processor.outputChunkLimit = OutputChunks.records
+                processors.append(processor)
             }
         } catch {
             throw .processor("cannot start: \(error)")

@@ -10,7 +10,7 @@ struct CoreBenchCommand: ParsableCommand {
 
     private static let defaults = CoreBenchmarks(host: .revisit)
 
-    @Argument(help: "Which benchmark: decode, encode, operators, memory, replay or all.")
+    @Argument(help: "Which benchmark: decode, encode, operators, memory, replay, all, or replay-memory.")
     var benchmark = defaults.benchmark
 
     @Option(help: "Events decoded in the decode benchmark.")
@@ -27,6 +27,9 @@ struct CoreBenchCommand: ParsableCommand {
 
     @Option(help: "Events in the generated replay file.")
     var replayEvents = defaults.replayEvents
+
+    @Option(help: "Users of the replay-memory benchmark, two visits each.")
+    var replayMemoryUsers = defaults.replayMemoryUsers
 
     @Option(help: "Mean events per visit in generated traffic.")
     var sessionEvents = defaults.sessionEvents
@@ -52,6 +55,7 @@ struct CoreBenchCommand: ParsableCommand {
         benchmark.events = events
         benchmark.memoryUsers = memoryUsers.split(separator: ",").compactMap { Int($0) }
         benchmark.replayEvents = replayEvents
+        benchmark.replayMemoryUsers = replayMemoryUsers
         benchmark.sessionEvents = sessionEvents
         benchmark.threads = threads
         benchmark.eventsPerDay = eventsPerDay
