@@ -322,7 +322,7 @@ final class OutputWriter: Sendable {
                 }
             }
         } catch {
-            finish(fatal: PipelineError(error))
+            finish(fatal: failure(error, writer))
             return false
         }
         writer.machine.swapWritten(of: partition, with: &written, firstMessageID: firstMessageID)
@@ -380,12 +380,23 @@ final class OutputWriter: Sendable {
             errors.note(error, client: .producer)
         }
         if let fatal = writer.producer.fatalClientError() {
-            finish(fatal: PipelineError(
-                .kafka, "the producer cannot go on: \(fatal); the process stops for its supervisor to restart it",
-                isRetriable: false))
+            finish(fatal: Self.unusable(fatal))
             return false
         }
         return true
+    }
+
+    /// What stops the writer when a send failed: the producer's fatal error when it has one
+    /// (a send can be the first to see it), otherwise the send's own error.
+    private func failure(_ error: KafkaError, _ writer: WriterThreadState) -> PipelineError {
+        if let fatal = writer.producer.fatalClientError() ?? (error.isFatal ? error : nil) { return Self.unusable(fatal) }
+        return PipelineError(error)
+    }
+
+    private static func unusable(_ fatal: KafkaError) -> PipelineError {
+        PipelineError(
+            .kafka, "the producer cannot go on: \(fatal); the process stops for its supervisor to restart it",
+            isRetriable: false)
     }
 
     private func markFinished(_ ticket: Ticket) {
@@ -398,7 +409,7 @@ final class OutputWriter: Sendable {
             try writer.producer.send(message, reports: &writer.reports)
             return true
         } catch {
-            finish(fatal: PipelineError(error))
+            finish(fatal: failure(error, writer))
             return false
         }
     }
