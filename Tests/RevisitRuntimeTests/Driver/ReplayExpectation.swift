@@ -1,6 +1,7 @@
 import Foundation
 import RevisitCore
 import RevisitKafka
+import RevisitTestSupport
 import Testing
 @testable import RevisitRuntime
 
@@ -16,20 +17,10 @@ struct ReplayExpectation {
     var deadLetterReasons: [String]
 
     /// Event lines of `users` simulated users over `days`, with broken lines mixed in, and
-    /// one clock event per partition two days after the last event: it moves every
-    /// watermark past the sessions and midnights of the others.
+    /// the ``ClockEvents`` that move every watermark past them.
     static func lines(users: Int, days: Int, seed: UInt64, partitions: Int) -> [String] {
         let (events, _) = ActivitySimulator(users: users, days: days, seed: seed, invalidRate: 0.01).generate()
-        let last = events.map(\.ts).max() ?? 0
-        let day: Int64 = 86_400_000
-        let instant = (last / day + 2) * day + day / 2
-        var clock: [String] = []
-        var candidate = 0
-        for partition in 0..<partitions {
-            while KafkaPartitioner.partition(of: "clock-\(candidate)", count: partitions) != partition { candidate += 1 }
-            clock.append(#"{"event_id":"clock-\#(partition)","user_id":"clock-\#(candidate)","type":"campaign_touch","ts":\#(instant),"campaign":"clock"}"#)
-        }
-        return events.map(\.line) + clock
+        return events.map(\.line) + ClockEvents.lines(after: events.map(\.ts).max() ?? 0, partitions: partitions)
     }
 
     init(lines: [String], partitions: Int, rules: RetentionRules = RetentionRules(), wallClock: Date) throws {
