@@ -365,8 +365,15 @@ public final class PipelineRunner {
     private func requestCheckpoints(_ tasks: [PartitionTask]) -> OutputWriter.Ticket? {
         handOutputsOver()
         let now = clock.now
+        let interval = pipeline.snapshotInterval.seconds
+        // One snapshot per checkpoint, the longest-waiting task's: a snapshot serializes a
+        // whole partition on the processing thread, and all of them at one checkpoint (they
+        // fall due together under even traffic) held every event back for that long. The
+        // others write their changes meanwhile and take their turn a checkpoint later.
+        let snapshotter = tasks.filter { $0.snapshotDue(now: now, snapshotInterval: interval) }
+            .min { ($0.lastSnapshotTime, $0.partition) < ($1.lastSnapshotTime, $1.partition) }
         let requests = tasks.compactMap {
-            $0.checkpointRequest(now: now, snapshotInterval: pipeline.snapshotInterval.seconds)
+            $0.checkpointRequest(now: now, snapshotInterval: interval, mayTakeSnapshot: $0 === snapshotter)
         }
         return requests.isEmpty ? nil : writer.checkpoint(requests)
     }
