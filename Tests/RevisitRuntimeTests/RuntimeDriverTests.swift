@@ -138,6 +138,31 @@ struct RuntimeDriverTests {
         expectation.expectMatches(driver)
     }
 
+    @Test("Snapshots are spread: at most one partition writes one per checkpoint, and every partition gets its turn")
+    func snapshotsAreSpread() throws {
+        let driver = RuntimeTestDriver(partitions: 4) { $0.pipeline.snapshotInterval = .seconds(2) }
+        try driver.startRunner()
+        driver.assign([0, 1, 2, 3])
+        let lines = ReplayExpectation.lines(users: 80, days: 30, seed: 10, partitions: 4)
+        for chunk in stride(from: 0, to: lines.count, by: 200) {
+            driver.pipe(Array(lines[chunk..<min(lines.count, chunk + 200)]))
+            try driver.runRounds(5)
+            driver.clock.advance(by: 1)
+            try driver.runRounds(5)
+        }
+        #expect(try Self.runUntilCheckpointed(driver, partitions: [0, 1, 2, 3]))
+        var snapshotsAt: [Int64: [Int32]] = [:]
+        for p: Int32 in 0..<4 {
+            for checkpoint in try driver.checkpoints(p) where checkpoint.completesSnapshot {
+                snapshotsAt[checkpoint.writtenAt, default: []].append(p)
+            }
+        }
+        let together = snapshotsAt.filter { $0.value.count > 1 }
+        #expect(together.isEmpty, "partitions snapshotting at one checkpoint: \(together.values.map { $0.sorted() })")
+        #expect(Set(snapshotsAt.values.flatMap { $0 }) == [0, 1, 2, 3], "a partition never got to snapshot")
+        try driver.stopRunner()
+    }
+
     // MARK: - Client errors
 
     @Test("Client errors are counted, and logged once per kind and client every 10 s")
