@@ -24,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         // Without its swift-configuration support, which Revisit does not use (shorter builds).
@@ -77,13 +78,15 @@ let package = Package(
             ]
         ),
 
-        // MARK: - HTTP: /metrics and health of every process, `revisit serve` and its dashboard
+        // MARK: - HTTP: /metrics and health of every process, `revisit serve` and its dashboard,
+        // access control and the masking of user ids (HMAC-SHA256 from swift-crypto)
         .target(
             name: "RevisitServer",
             dependencies: [
                 "RevisitCore",
                 "RevisitKafka",
                 "RevisitRuntime",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -117,6 +120,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 

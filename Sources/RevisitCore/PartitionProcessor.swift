@@ -171,9 +171,9 @@ public struct PartitionProcessor: Sendable {
         _ rejection: EventRejection, value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, source: SourcePosition
     ) {
         counters.deadLetters[rejection.reason, default: 0] += 1
+        let kept = rules.deadLetterFields.kept(reason: rejection.reason, key: key, value: value)
         deadLetters.append(.deadLetter(DeadLetterRecord(
-            reason: rejection.reason, detail: rejection.detail, source: source,
-            key: key.map { Array($0) }, value: Array(value))))
+            reason: rejection.reason, detail: rejection.detail, source: source, key: kept.key, value: kept.value)))
     }
 
     // MARK: - Time
