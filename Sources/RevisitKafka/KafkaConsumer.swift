@@ -51,6 +51,9 @@ public final class KafkaConsumer {
     /// Requests sent so far to restart librdkafka's fetching (see ``FetcherWakeup``).
     var fetcherWakeupCount: Int { fetcherWakeup.wakeupCount }
 
+    /// Rounds of those requests, and the fillings of the queue that allowed them.
+    var fetcherWakeupRounds: (rounds: Int, fillings: Int) { (fetcherWakeup.roundCount, fetcherWakeup.fillCount) }
+
     deinit {
         do { try close() } catch { client.events.logger.warning("closing consumer: \(error)") }
         rd_kafka_queue_destroy(queue)
