@@ -163,6 +163,30 @@ struct RuntimeDriverTests {
         try driver.stopRunner()
     }
 
+    @Test("A periodic checkpoint writes the changes of the tasks that fit in its budget, the longest-waiting first; each gets its turn")
+    func checkpointsKeepToTheirBudget() throws {
+        // A budget of 0: each periodic checkpoint writes the changes of its first task only.
+        let driver = RuntimeTestDriver(partitions: 4) { $0.checkpointUserBudget = 0 }
+        try driver.startRunner()
+        let lines = ReplayExpectation.lines(users: 80, days: 30, seed: 11, partitions: 4)
+        driver.pipe(lines)
+        driver.assign([0, 1, 2, 3])
+        #expect(try Self.runUntilCheckpointed(driver, partitions: [0, 1, 2, 3]))
+        // Before the stop, whose last checkpoint covers every task at once.
+        var changedAt: [Int64: [Int32]] = [:]
+        for p: Int32 in 0..<4 {
+            for (checkpoint, changedUsers) in try driver.checkpointsWithChanges(p) where changedUsers > 0 {
+                changedAt[checkpoint.writtenAt, default: []].append(p)
+            }
+        }
+        let together = changedAt.filter { $0.value.count > 1 }
+        #expect(together.isEmpty, "changes of several partitions at one checkpoint: \(together.values.map { $0.sorted() })")
+        #expect(Set(changedAt.values.flatMap { $0 }) == [0, 1, 2, 3], "a partition never wrote its changes")
+        try driver.stopRunner()
+        let expectation = try ReplayExpectation(lines: lines, partitions: 4, wallClock: RuntimeTestDriver.start)
+        expectation.expectMatches(driver)
+    }
+
     // MARK: - Client errors
 
     @Test("Client errors are counted, and logged once per kind and client every 10 s")

@@ -31,6 +31,9 @@ struct UserChangeLog: Sendable {
 
     var isEmpty: Bool { slots.isEmpty && erased.isEmpty }
 
+    /// Users listed, changed or erased.
+    var count: Int { slots.count + erased.count }
+
     /// The changes since the last call, clearing them: erasures first, then changed slots
     /// (a slot may since have been freed, or reused by another user).
     mutating func take() -> (erased: [String], slots: [UInt32]) {

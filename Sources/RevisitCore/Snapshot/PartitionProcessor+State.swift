@@ -40,6 +40,9 @@ extension PartitionProcessor {
         set { operators.changes.isEnabled = newValue }
     }
 
+    /// How many users ``takeChangedUsers()`` would list now.
+    public var changedUserCount: Int { operators.changes.count }
+
     /// The users changed or erased since the last call, with their current records.
     public mutating func takeChangedUsers() -> [UserStateChange] {
         let (erased, slots) = operators.changes.take()

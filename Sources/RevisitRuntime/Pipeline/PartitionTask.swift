@@ -173,6 +173,9 @@ final class PartitionTask {
     /// When the last snapshot was written (or the task started).
     var lastSnapshotTime: Date { lastSnapshotAt }
 
+    /// Users the next checkpoint would write as changed.
+    var changedUserCount: Int { processor.changedUserCount }
+
     /// The changed users (or a snapshot, when one is due and `mayTakeSnapshot`) and a
     /// checkpoint to write, if anything moved since the last one and no checkpoint of this
     /// task is still on its way. The writer fills in the output end offsets;

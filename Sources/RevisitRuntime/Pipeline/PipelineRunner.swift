@@ -196,7 +196,7 @@ public final class PipelineRunner {
         if chores.contains(.advanceIdlePartitions) { advanceIdlePartitions(now: now) }
         try settleCheckpoint()
         if chores.contains(.checkpoint) {
-            machine.checkpointHandedOver(requestCheckpoints(Array(tasks.values)), at: now)
+            machine.checkpointHandedOver(requestCheckpoints(tasksForPeriodicCheckpoint()), at: now)
             commitDurableOffsets()
         }
         try resetFailedTasks()
@@ -376,6 +376,24 @@ public final class PipelineRunner {
             $0.checkpointRequest(now: now, snapshotInterval: interval, mayTakeSnapshot: $0 === snapshotter)
         }
         return requests.isEmpty ? nil : writer.checkpoint(requests)
+    }
+
+    /// The tasks a periodic checkpoint covers: the oldest durable checkpoint first, as many
+    /// as fit in ``PipelineRunnerConfiguration/checkpointUserBudget`` changed users (the
+    /// first always). Revocations and stops checkpoint every task they let go, whatever
+    /// their size.
+    private func tasksForPeriodicCheckpoint() -> [PartitionTask] {
+        let budget = configuration.checkpointUserBudget
+        var chosen: [PartitionTask] = []
+        var users = 0
+        for task in tasks.values.sorted(by: { ($0.durable.writtenAt, $0.partition) < ($1.durable.writtenAt, $1.partition) }) {
+            let changed = task.changedUserCount
+            // A smaller task after one that did not fit may still fit: its offsets move on.
+            if !chosen.isEmpty, users + changed > budget { continue }
+            chosen.append(task)
+            users += changed
+        }
+        return chosen
     }
 
     /// Takes the result of the checkpoint in flight when the writer is done with it.

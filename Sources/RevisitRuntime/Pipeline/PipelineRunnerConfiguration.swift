@@ -22,6 +22,12 @@ public struct PipelineRunnerConfiguration: Sendable {
     /// Leaving the group and ending the writer take a few seconds more at most, so that the
     /// whole stop stays within 30 s.
     public var shutdownTimeout: TimeInterval = 20
+    /// Changed users a periodic checkpoint writes at most, beyond its first task's: when
+    /// more changed since the last one (a midnight's timers of every user, a catch-up), the
+    /// tasks whose durable checkpoint is oldest go first and the others wait for the next
+    /// checkpoint. Their state records are made at once on the processing thread and held
+    /// until written, so this bounds that memory (about 200 bytes a user) and that pause.
+    public var checkpointUserBudget = 100_000
     /// `session.timeout.ms` of the group membership: how soon a crashed process's partitions move.
     public var sessionTimeoutMilliseconds = 10_000
     /// Where the process's metrics go (``PipelineMetrics``); nil: none are kept.

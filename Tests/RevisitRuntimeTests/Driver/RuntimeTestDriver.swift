@@ -179,6 +179,26 @@ final class RuntimeTestDriver {
         }
     }
 
+    /// Each checkpoint of `partition` with the users its changes records wrote since the
+    /// checkpoint before.
+    func checkpointsWithChanges(_ partition: Int32) throws -> [(Checkpoint, changedUsers: Int)] {
+        var result: [(Checkpoint, changedUsers: Int)] = []
+        var changed = 0
+        for record in logs.records(configuration.stateTopic, partition: partition) {
+            let message = ConsumedMessage(
+                topicPartition: TopicPartition(configuration.stateTopic, partition), offset: record.offset, timestamp: nil,
+                key: record.key, value: record.value, headers: record.headers)
+            switch try StateRecord.decode(message) {
+            case .changes(_, let users, _): changed += users.count
+            case .checkpoint(let checkpoint):
+                result.append((checkpoint, changed))
+                changed = 0
+            default: break
+            }
+        }
+        return result
+    }
+
     func committed(_ partition: Int32) -> Int64? { logs.committed(topics.input, partition: partition) }
 
     /// Output records in every output topic.
