@@ -37,6 +37,9 @@ import Synchronization
 /// - **Restore**: one event each for a million users (in time order, `allowed_lateness=0s`, so
 ///   every event is applied) through one catch-up member, then a second member of the same
 ///   application: its summary's restored users and restore time.
+/// - **Backfill**: the throughput traffic read by `revisit run`, `revisit replay --topic` (to
+///   files and to prefixed topics), `revisit tail` and `kcat -J`, in rounds (see
+///   ``benchBackfill(logs:)``).
 ///
 /// Group joins on the mock take 3 s for a new group and about 9 s when the group's last
 /// member has just left (the mock waits for the session timeout less 1 s), which the wall
@@ -52,25 +55,25 @@ struct PipelineBenchmark: ParsableCommand {
             """)
 
     enum Section: String, ExpressibleByArgument, CaseIterable {
-        case throughput, latency, restore
+        case throughput, latency, restore, backfill
     }
 
-    @Option(help: "Run only this section: throughput, latency or restore (default: all three).")
+    @Option(help: "Run only this section: throughput, latency, restore or backfill (default: all four).")
     var only: Section?
 
-    @Option(help: "Throughput: input events.")
+    @Option(help: "Throughput and backfill: input events.")
     var events = 1_000_000
 
-    @Option(help: "Throughput: distinct users.")
+    @Option(help: "Throughput and backfill: distinct users.")
     var users = 100_000
 
-    @Option(help: "Throughput and latency: partitions of the input and of every pipeline topic.")
+    @Option(help: "Throughput, latency and backfill: partitions of the input and of every pipeline topic.")
     var partitions = 16
 
-    @Option(help: "Throughput: days of event time the traffic spreads over, ending at today's UTC midnight.")
+    @Option(help: "Throughput and backfill: days of event time the traffic spreads over, ending at today's UTC midnight.")
     var days = 45
 
-    @Option(help: "Throughput: times kcat and one `revisit run` each read the input (the figures are their medians).")
+    @Option(help: "Throughput: times kcat and one `revisit run` each read the input; backfill: rounds of every reader (the figures are their medians).")
     var runs = 5
 
     @Option(help: "Seed of the generated traffic.")
@@ -96,6 +99,9 @@ struct PipelineBenchmark: ParsableCommand {
 
     @Option(help: "Restore: partitions of the input, outputs and state topic (the state must fit 5 MiB per partition).")
     var restorePartitions = 64
+
+    @Option(help: "Backfill: directory for the files of `revisit replay --out` (default: the log directory).")
+    var backfillOutputDirectory: String?
 
     @Option(help: "Seconds a catch-up member may take before the benchmark stops it and fails.")
     var timeout = 900.0
@@ -141,6 +147,7 @@ struct PipelineBenchmark: ParsableCommand {
             if all || only == .throughput { rows += try section("Throughput") { try benchThroughput(logs: logs) } }
             if all || only == .latency { rows += try section("Latency") { try benchLatency(logs: logs) } }
             if all || only == .restore { rows += try section("Restore") { try benchRestore(logs: logs) } }
+            if all || only == .backfill { rows += try section("Backfill and tail") { try benchBackfill(logs: logs) } }
         } catch {
             print("\nFAILED: \(error)")
             print("the children's logs are kept in \(logs.path)")
