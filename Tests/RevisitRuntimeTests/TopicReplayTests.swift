@@ -146,7 +146,7 @@ struct TopicReplayTests {
         #expect(summary.partitions.reduce(0) { $0 + $1.processed } == UInt64(fixture.events.count))
         #expect(summary.partitions.allSatisfy { $0.isDone && $0.firstProcessed == 0 && $0.lastProcessed == $0.stopOffset - 1 })
         let last = try #require(reports.last)
-        #expect(last.fraction == 1 && last.remainingOffsets == 0 && last.current == nil)
+        #expect(last.fraction == 1 && last.remainingOffsets == 0 && !last.isReading)
         #expect(summary.text.contains("offsets read:\n  events/0: offsets 0.."))
     }
 
