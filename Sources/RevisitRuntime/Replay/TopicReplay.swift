@@ -120,6 +120,8 @@ public struct TopicReplay: Sendable {
                 shared.end(&result)
             }
             thread.name = "revisit-replay-\(reader)"
+            // The processing ran on the main thread before: the same room as there.
+            thread.stackSize = 8 << 20
             thread.start()
         }
         // Partitions are read to their ends about in partition order: each one's files are
