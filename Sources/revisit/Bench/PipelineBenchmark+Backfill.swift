@@ -45,7 +45,7 @@ extension PipelineBenchmark {
             if let kcat {
                 let seconds = try kcat.drainSeconds(bootstrap: broker.bootstrap, topic: input, logs: logs, json: true)
                 kcatJSONRate = Double(sent.messages) / seconds
-                print("kcat -C -J -e -o beginning -q        \(self.seconds(seconds)) \(rate(kcatJSONRate!)) messages/s")
+                print(label("kcat -C -J -e -o beginning -q") + "\(self.seconds(seconds)) \(rate(kcatJSONRate!)) messages/s")
             }
             let tail = try BenchChild(
                 name: "revisit tail", executable: BenchProcesses.revisitBinary,
@@ -53,26 +53,28 @@ extension PipelineBenchmark {
                 logs: logs, discardingStdout: true)
             try waitForSuccess(tail, "tail")
             let tailRate = Double(sent.messages) / tail.wallSeconds
-            print("revisit tail --until-end             \(seconds(tail.wallSeconds)) \(rate(tailRate)) messages/s (CPU \(String(format: "%.1f", tail.cpuSeconds)) s)"
+            print(label("revisit tail --until-end") + "\(seconds(tail.wallSeconds)) \(rate(tailRate)) messages/s (CPU \(String(format: "%.1f", tail.cpuSeconds)) s)"
                   + (kcatJSONRate.map { String(format: ", %.2fx kcat -J", tailRate / $0) } ?? ""))
 
+            let brokerBefore = broker.child.processCPUSeconds() ?? 0
             let member = try member("revisit run (catch-up)", application: applications[round - 1], input: input,
                                     bootstrap: broker.bootstrap, flags: ["--exit-when-caught-up"], logs: logs)
             let summary = try finish(member)
+            let brokerSeconds = (broker.child.processCPUSeconds() ?? 0) - brokerBefore
             try expectAll(summary.messages, of: sent.messages, "revisit run")
             let runSeconds = try summary.processingSeconds(of: member)
             let runRate = Double(summary.messages) / runSeconds
-            print("revisit run --exit-when-caught-up    \(seconds(runSeconds)) \(rate(runRate)) events/s (first to last message; CPU \(String(format: "%.1f", member.cpuSeconds)) s)")
+            print(label("revisit run --exit-when-caught-up") + "\(seconds(runSeconds)) \(rate(runRate)) events/s (first to last message; CPU \(String(format: "%.1f", member.cpuSeconds)) s, broker \(String(format: "%.1f", brokerSeconds)) s)")
 
             let directory = outputDirectory + "/replay-\(getpid())-\(round)"
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let files = try replay(input: input, destination: ["--out", directory], broker: broker, logs: logs)
             try expectAll(files.events, of: sent.messages, "revisit replay --out")
-            print("revisit replay --topic --out         \(seconds(files.seconds)) \(rate(files.rate)) events/s (start to last output written; CPU \(String(format: "%.1f", files.cpuSeconds)) s), \(String(format: "%.2fx", files.rate / runRate)) revisit run")
+            print(label("revisit replay --topic --out") + "\(seconds(files.seconds)) \(rate(files.rate)) events/s (start to last output written; CPU \(String(format: "%.1f", files.cpuSeconds)) s, broker \(String(format: "%.1f", files.brokerSeconds)) s), \(String(format: "%.2fx", files.rate / runRate)) revisit run")
             try? FileManager.default.removeItem(atPath: directory)
             let topics = try replay(input: input, destination: ["--output-prefix", prefixes[round - 1]], broker: broker, logs: logs)
             try expectAll(topics.events, of: sent.messages, "revisit replay --output-prefix")
-            print("revisit replay --topic --output-prefix \(seconds(topics.seconds)) \(rate(topics.rate)) events/s (start to last output delivered; CPU \(String(format: "%.1f", topics.cpuSeconds)) s), \(String(format: "%.2fx", topics.rate / runRate)) revisit run")
+            print(label("revisit replay --topic --output-prefix") + "\(seconds(topics.seconds)) \(rate(topics.rate)) events/s (start to last output delivered; CPU \(String(format: "%.1f", topics.cpuSeconds)) s, broker \(String(format: "%.1f", topics.brokerSeconds)) s), \(String(format: "%.2fx", topics.rate / runRate)) revisit run")
             rounds.append(BackfillRound(
                 kcatJSONRate: kcatJSONRate, tailRate: tailRate, runRate: runRate, replayFilesRate: files.rate,
                 replayTopicsRate: topics.rate))
@@ -125,6 +127,8 @@ extension PipelineBenchmark {
         var events: Int
         var seconds: Double
         var cpuSeconds: Double
+        /// The broker's CPU time while it ran.
+        var brokerSeconds: Double
         var rate: Double { Double(events) / seconds }
     }
 
@@ -133,7 +137,9 @@ extension PipelineBenchmark {
         let child = try BenchChild(
             name: "revisit replay", executable: BenchProcesses.revisitBinary,
             arguments: ["replay", "--brokers", broker.bootstrap, "--topic", input, "--from", "earliest"] + destination, logs: logs)
+        let brokerBefore = broker.child.processCPUSeconds() ?? 0
         try waitForSuccess(child, "replay")
+        let brokerSeconds = (broker.child.processCPUSeconds() ?? 0) - brokerBefore
         // The summary on stderr: `events read:   N` and `elapsed:       S s`.
         func value(_ label: String) -> Double? {
             child.stderr.split(separator: "\n").first { $0.hasPrefix(label) }
@@ -142,7 +148,7 @@ extension PipelineBenchmark {
         guard let events = value("events read:"), let seconds = value("elapsed:"), seconds > 0 else {
             throw child.failure("printed no summary with `events read:` and `elapsed:`")
         }
-        return ReplayRun(events: Int(events), seconds: seconds, cpuSeconds: child.cpuSeconds)
+        return ReplayRun(events: Int(events), seconds: seconds, cpuSeconds: child.cpuSeconds, brokerSeconds: brokerSeconds)
     }
 
     /// Reads the input once with `revisit tail` into a file: a line per message, each a JSON
@@ -162,6 +168,11 @@ extension PipelineBenchmark {
             }
         }
         print("check: revisit tail printed \(grouped(lines.count)) lines, one JSON envelope per message")
+    }
+
+    /// A reader's name, padded so that the figures after it line up.
+    private func label(_ name: String) -> String {
+        name.padding(toLength: 40, withPad: " ", startingAt: 0)
     }
 
     private func waitForSuccess(_ child: BenchChild, _ what: String) throws {
