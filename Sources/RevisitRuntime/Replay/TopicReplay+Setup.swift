@@ -37,6 +37,10 @@ extension TopicReplay {
         // An offset that retention deleted while the replay ran must stop it, not silently
         // move the partition to another offset.
         configuration.autoOffsetReset = .error
+        // A reader's fetch finds nothing only at the end of a partition, and the mock cluster
+        // holds such a fetch for all of fetch.wait.max.ms: the reader's next partition would
+        // start that much later.
+        configuration.fetchWaitMaxMilliseconds = 10
         configuration.prefetchMessages = max(10_000, configuration.prefetchMessages / max(1, readers))
         configuration.queuedMaxKilobytes = max(16_384, configuration.queuedMaxKilobytes / max(1, readers))
         do {

@@ -81,11 +81,11 @@ public struct TopicReplay: Sendable {
         self.asOf = asOf
     }
 
-    /// Four. Each reader's consumer keeps one fetch in flight, and a fetch brings at most one
-    /// batch per partition from librdkafka's mock cluster (a real broker sends up to
-    /// `max.partition.fetch.bytes`): on the 2-core benchmark machine, four readers replayed
-    /// the benchmark's topic fastest (README, Performance).
-    public static let defaultReaders = 4
+    /// One per core, from 2 to 4: a reader processes on one core, and librdkafka's threads
+    /// fetch and decompress beside it. More readers did not read faster on the 2-core
+    /// benchmark machine, and each adds a consumer (and, into topics, a producer) whose
+    /// threads take CPU time of their own (README, Performance).
+    public static let defaultReaders = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
 
     /// Runs the replay; `progress` is called at most every ``progressInterval`` while reading
     /// and once at the end, on the calling thread.
@@ -102,7 +102,7 @@ public struct TopicReplay: Sendable {
         let readerCount = max(1, min(readers, partitionCount))
         let shared = TopicReplayReaders(ranges: plan.ranges, readers: readerCount)
         let partitionFiles = outputFiles.map { files in
-            // A share of the budget per file of a partition being read: 4 readers get 1 MiB.
+            // A share of the budget per file of a partition being read: 2 or 4 readers get 1 MiB.
             (directory: files.partitionDirectory,
              flushBytes: min(1 << 20, max(64 << 10, partitionFileBufferBytes / (4 * readerCount))))
         }
@@ -120,7 +120,7 @@ public struct TopicReplay: Sendable {
                 shared.end(&result)
             }
             thread.name = "revisit-replay-\(reader)"
-            // The processing ran on the main thread before: the same room as there.
+            // Processing ran on the main thread before, with its 8 MiB stack: the same room here.
             thread.stackSize = 8 << 20
             thread.start()
         }
