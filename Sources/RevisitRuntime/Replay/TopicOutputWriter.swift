@@ -41,6 +41,9 @@ final class TopicOutputWriter {
     init(kafka: KafkaConfiguration, topics: TopicNames, writers: Int = 1) throws(ReplayError) {
         var configuration = KafkaProducerConfiguration(kafka: kafka)
         configuration.maxQueuedMessages = max(10_000, configuration.maxQueuedMessages / max(1, writers))
+        // A backfill waits for no one: longer batches took a sixth less CPU time per replay on
+        // the 2-core benchmark machine (fewer wakeups of librdkafka's threads, fewer requests).
+        configuration.lingerMilliseconds = 20
         do {
             producer = try KafkaProducer(configuration: configuration)
         } catch {

@@ -99,6 +99,14 @@ public struct TopicReplay: Sendable {
         defer { if let outputFiles { try? FileManager.default.removeItem(atPath: outputFiles.partitionDirectory) } }
         let plan = try plan(try makeConsumer(), partitions: partitionCount)
 
+        // The final records' producer connects while the partitions are read.
+        let finalWriter: TopicOutputWriter?
+        if case .topics(let prefix) = destination {
+            finalWriter = try TopicOutputWriter(kafka: kafka, topics: topics.withOutputPrefix(prefix))
+        } else {
+            finalWriter = nil
+        }
+
         let readerCount = max(1, min(readers, partitionCount))
         let shared = TopicReplayReaders(ranges: plan.ranges, readers: readerCount)
         let partitionFiles = outputFiles.map { files in
@@ -158,7 +166,7 @@ public struct TopicReplay: Sendable {
         var finishing: [PartitionProcessor] = []
         while let last = placed.popLast() { finishing.append(last.processor) }
         finishing.reverse()
-        var summary = try finish(&finishing, into: outputFiles?.files, delivered: delivered)
+        var summary = try finish(&finishing, into: outputFiles?.files, through: finalWriter, delivered: delivered)
         summary.elapsedSeconds = Date().timeIntervalSince(started)
         progress(ReplayProgress(topic: topics.input, partitions: ranges, elapsedSeconds: summary.elapsedSeconds))
         return TopicReplaySummary(replay: summary, topic: topics.input, partitions: ranges)
@@ -171,19 +179,14 @@ public struct TopicReplay: Sendable {
     /// output files, or through a producer of its own once the readers' deliveries are done)
     /// and waits for the last deliveries.
     private func finish(
-        _ processors: inout [PartitionProcessor], into files: ReplayOutputFiles?, delivered: TopicOutputWriter.Counts
+        _ processors: inout [PartitionProcessor], into files: ReplayOutputFiles?, through writer: TopicOutputWriter?,
+        delivered: TopicOutputWriter.Counts
     ) throws(ReplayError) -> ReplaySummary {
         var summary = ReplaySummary()
         let largest = processors.compactMap(\.maxTimestamp).max()
         if let asOf, let largest, asOf < largest { throw .asOfBeforeInput(asOf: asOf, largest: largest) }
         let end = asOf ?? largest
         summary.asOf = end
-        let writer: TopicOutputWriter?
-        if case .topics(let prefix) = destination {
-            writer = try TopicOutputWriter(kafka: kafka, topics: topics.withOutputPrefix(prefix))
-        } else {
-            writer = nil
-        }
         for p in processors.indices {
             if let end { processors[p].finish(at: end) }
             if let files { try files.write(from: &processors[p]) }
