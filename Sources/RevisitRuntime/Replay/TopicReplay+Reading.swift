@@ -2,8 +2,8 @@ import Foundation
 import RevisitCore
 import RevisitKafka
 
-/// What one reading thread of a topic replay does: read its partitions one after the other,
-/// each to its stop offset, through processors and a consumer of its own.
+/// What one reading thread of a topic replay does: read partitions one after the other, each
+/// to its stop offset, through processors and a consumer of its own.
 extension TopicReplay {
     /// Codes by which a partition says the range asked for is no longer in the log.
     private static let rangeGone: Set<KafkaErrorCode> = [
@@ -11,75 +11,70 @@ extension TopicReplay {
         KafkaErrorCode(rawValue: -140),  // _AUTO_OFFSET_RESET, with auto.offset.reset=error
     ]
 
-    /// The partitions one reader is given, in partition order, with their ranges (see
-    /// ``plan(_:partitions:)``).
-    struct ReaderPartitions: Sendable {
-        /// Each partition's index in the replay's partition order.
-        var indices: [Int]
+    /// Every partition's range and --from to skip to (see ``plan(_:partitions:)``), in
+    /// partition order.
+    struct Plan: Sendable {
         var ranges: [ReplayProgress.Partition]
         var skipBefore: [Int64?]
     }
 
-    /// Reads `assigned`, one partition after the other, each to its stop offset (or its
-    /// first message after --to), feeding its processor and writing what it emits at once:
-    /// into files of the partition's own, handed to `readers` once the partition is read, or
-    /// through this reader's producer into the prefixed topics.
+    /// Reads the partitions `readers` hands out, one after the other (the next one not
+    /// started, in partition order), each to its stop offset (or its first message after
+    /// --to), feeding its processor and writing what it emits at once: into files of the
+    /// partition's own, handed to `readers` once the partition is read, or through this
+    /// reader's producer into the prefixed topics.
     ///
     /// - Parameter readerCount: how many readers run at once (they share one prefetch).
-    /// - Returns: the processors, or nil when another reader failed first.
+    /// - Returns: the processors of the partitions this reader read, or nil when another
+    ///   reader failed first.
     func read(
-        _ assigned: ReaderPartitions, of readerCount: Int, wallClock clock: Int64,
-        partitionFiles: (directory: String, flushBytes: Int)?, readers: TopicReplayReaders
+        _ plan: Plan, of readerCount: Int, wallClock clock: Int64, partitionFiles: (directory: String, flushBytes: Int)?,
+        readers: TopicReplayReaders
     ) throws(ReplayError) -> TopicReplayReaders.Outcome? {
-        var ranges = assigned.ranges
-        let partitions = ranges.map(\.partition)
-        var processors: [PartitionProcessor] = []
-        do {
-            for partition in partitions {
-                processors.append(try PartitionProcessor(rules: rules, wallClock: clock, partition: Int(partition)))
-            }
-        } catch {
-            throw .processor("cannot start: \(error)")
-        }
         var writer: TopicOutputWriter?
         if case .topics(let prefix) = destination {
             writer = try TopicOutputWriter(kafka: kafka, topics: topics.withOutputPrefix(prefix), writers: readerCount)
         }
         let consumer = try makeConsumer(readers: readerCount)
-
-        for slot in ranges.indices {
+        var outcome = TopicReplayReaders.Outcome(partitions: [], processors: [])
+        while let index = readers.claim() {
+            var range = plan.ranges[index]
+            var processor: PartitionProcessor
+            do {
+                processor = try PartitionProcessor(rules: rules, wallClock: clock, partition: Int(range.partition))
+            } catch {
+                throw .processor("cannot start: \(error)")
+            }
             let sink: Sink
             if let writer {
                 sink = .topics(writer)
             } else if let partitionFiles {
                 sink = .files(try ReplayOutputFiles(
-                    partitionFilesIn: partitionFiles.directory, partition: partitions[slot], flushBytes: partitionFiles.flushBytes))
+                    partitionFilesIn: partitionFiles.directory, partition: range.partition, flushBytes: partitionFiles.flushBytes))
             } else {
                 throw .processor("a replay into files needs a directory for the partitions' files")
             }
             let completed = try read(
-                &ranges, slot, skippingBefore: assigned.skipBefore[slot], consumer: consumer, processor: &processors[slot],
-                sink: sink
-            ) { ranges in readers.report(ranges, at: assigned.indices) }
+                &range, skippingBefore: plan.skipBefore[index], consumer: consumer, processor: &processor, sink: sink
+            ) { range in readers.report(range, at: index) }
             guard completed else { return nil }
             if case .files(let files) = sink {
-                readers.written(try files.finishPartition(), index: assigned.indices[slot])
+                readers.written(try files.finishPartition(), index: index)
             }
+            outcome.partitions.append(range.partition)
+            outcome.processors.append(processor)
         }
-
-        var outcome = TopicReplayReaders.Outcome(partitions: partitions, processors: [])
         if let writer {
             // Every record delivered before the final records go out through another producer.
             try writer.close(timeoutMilliseconds: flushTimeoutMilliseconds)
             outcome.delivered = writer.counts
         }
-        swap(&outcome.processors, &processors)
         return outcome
     }
 
-    /// Reads the partition of `ranges[slot]` from its start to its stop offset (or the first
-    /// message after --to), feeding `processor` and writing what it emits to `sink`;
-    /// `report` is called after every poll with all of `ranges`.
+    /// Reads the partition of `range` from its start to its stop offset (or the first message
+    /// after --to), feeding `processor` and writing what it emits to `sink`; `report` is
+    /// called after every poll.
     ///
     /// `skipBefore` is --from where the broker could not resolve it to an offset: the read then
     /// starts at the log start and passes over messages stamped earlier, until the first one at
@@ -89,20 +84,19 @@ extension TopicReplay {
     ///
     /// - Returns: false when `report` said to stop (another reader failed).
     private func read(
-        _ ranges: inout [ReplayProgress.Partition], _ slot: Int, skippingBefore skipBefore: Int64?, consumer: KafkaConsumer,
-        processor: inout PartitionProcessor, sink: Sink, report: ([ReplayProgress.Partition]) -> Bool
+        _ range: inout ReplayProgress.Partition, skippingBefore skipBefore: Int64?, consumer: KafkaConsumer,
+        processor: inout PartitionProcessor, sink: Sink, report: (ReplayProgress.Partition) -> Bool
     ) throws(ReplayError) -> Bool {
-        let partition = TopicPartition(topics.input, ranges[slot].partition)
-        guard ranges[slot].startOffset < ranges[slot].stopOffset else {
-            ranges[slot].isDone = true
-            return report(ranges)
+        let partition = TopicPartition(topics.input, range.partition)
+        guard range.startOffset < range.stopOffset else {
+            range.isDone = true
+            return report(range)
         }
         do {
-            try consumer.assign([TopicPartitionOffset(partition, offset: ranges[slot].startOffset)])
+            try consumer.assign([TopicPartitionOffset(partition, offset: range.startOffset)])
         } catch {
             throw .kafka(error)
         }
-        var range = ranges[slot]
         var skipBefore = skipBefore
         // Without --to or a --from to skip to, no message's timestamp matters: messages are
         // read in librdkafka's buffers, as `revisit run` reads them, without a copy each.
@@ -111,8 +105,7 @@ extension TopicReplay {
         var lastMessageAt = Date()
         var lastError: KafkaError?
         while !range.isDone {
-            ranges[slot] = range
-            guard report(ranges) else { return false }
+            guard report(range) else { return false }
             var delivered = false
             do {
                 if borrowing {
@@ -164,14 +157,13 @@ extension TopicReplay {
                                stopOffset: range.stopOffset, seconds: Int(stallTimeout), lastError: lastError)
             }
         }
-        ranges[slot] = range
         // Stop fetching beyond the range while the reader's next partitions are read.
         do {
             try consumer.pause([partition])
         } catch {
             throw .kafka(error)
         }
-        return report(ranges)
+        return report(range)
     }
 
     /// Moves `range` past the message at `offset` when it is not to be processed (before the

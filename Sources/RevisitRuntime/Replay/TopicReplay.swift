@@ -11,8 +11,8 @@ import RevisitKafka
 /// after ``Start/timestamp(_:)`` (or the start of the log), to the high watermarks taken when
 /// the replay begins, or earlier at the first message stamped after ``endTimestamp``.
 ///
-/// ``readers`` threads read at once, each with a consumer and processors of its own: reader
-/// `r` reads partitions `r`, `r + readers`, ... one after the other. Two replays of the same
+/// ``readers`` threads read at once, each with a consumer of its own, one partition after the
+/// other: each takes the next partition not started, in partition order. Two replays of the same
 /// topic still give byte-identical outputs, the outputs of reading the partitions one at a
 /// time in partition order: each partition's records go out in emission order, to files of
 /// the partition's own that are appended to the output files in partition order (while later
@@ -114,14 +114,12 @@ public struct TopicReplay: Sendable {
             (directory: files.partitionDirectory,
              flushBytes: min(1 << 20, max(64 << 10, partitionFileBufferBytes / (4 * readerCount))))
         }
+        let readPlan = Plan(ranges: plan.ranges, skipBefore: plan.skipBefore)
         for reader in 0..<readerCount {
-            let indices = Array(stride(from: reader, to: partitionCount, by: readerCount))
-            let assigned = ReaderPartitions(
-                indices: indices, ranges: indices.map { plan.ranges[$0] }, skipBefore: indices.map { plan.skipBefore[$0] })
             let thread = Thread { [self] in
                 var result: Result<TopicReplayReaders.Outcome?, ReplayError>?
                 do throws(ReplayError) {
-                    result = .success(try read(assigned, of: readerCount, wallClock: clock, partitionFiles: partitionFiles, readers: shared))
+                    result = .success(try read(readPlan, of: readerCount, wallClock: clock, partitionFiles: partitionFiles, readers: shared))
                 } catch {
                     result = .failure(error)
                 }

@@ -10,9 +10,9 @@ import Synchronization
 /// thread does), the others stop at their next poll, and the replay throws that first failure
 /// once every reader ended.
 final class TopicReplayReaders: Sendable {
-    /// What a reader hands back once its partitions are read to their stop offsets.
+    /// What a reader hands back once no partition is left to read.
     struct Outcome: Sendable {
-        /// The reader's partitions, in the order of ``processors``.
+        /// The partitions the reader read, in the order of ``processors``.
         var partitions: [Int32]
         var processors: [PartitionProcessor]
         /// Records the reader's producer queued and saw delivered (a replay into topics).
@@ -25,6 +25,8 @@ final class TopicReplayReaders: Sendable {
         var written: [ReplayOutputFiles.PartitionFiles?]
         /// The index of the first partition whose files were not taken yet.
         var nextToTake = 0
+        /// The index of the first partition no reader has started.
+        var nextToRead = 0
         var running: Int
         var failure: ReplayError?
         var outcomes: [Outcome] = []
@@ -39,12 +41,23 @@ final class TopicReplayReaders: Sendable {
 
     // MARK: - Readers
 
-    /// Records where `ranges` stand (each at its index in the partition order).
+    /// The index of the next partition to read, in partition order, nil once every one is
+    /// started: a reader that is done with one takes the next, so that the readers end
+    /// together and partitions are read to their ends about in partition order.
+    func claim() -> Int? {
+        state.withLock { state in
+            guard state.failure == nil, state.nextToRead < state.ranges.count else { return nil }
+            defer { state.nextToRead += 1 }
+            return state.nextToRead
+        }
+    }
+
+    /// Records where the partition at `index` (in the partition order) stands.
     ///
     /// - Returns: false once the replay failed: the caller stops reading.
-    func report(_ ranges: [ReplayProgress.Partition], at indices: [Int]) -> Bool {
+    func report(_ range: ReplayProgress.Partition, at index: Int) -> Bool {
         state.withLock { state in
-            for (range, index) in zip(ranges, indices) { state.ranges[index] = range }
+            state.ranges[index] = range
             return state.failure == nil
         }
     }
