@@ -12,7 +12,7 @@ import RevisitCore
 /// partition, then date order, so that `metrics.jsonl` reads like the metrics topic
 /// partition by partition.
 ///
-/// A concurrent topic replay gives each partition files of its own (``init(partitionFilesIn:partition:flushBytes:)``)
+/// A concurrent topic replay gives each partition files of its own (``init(partitionFilesIn:prefix:flushBytes:)``)
 /// and appends them to the output files in partition order (``append(_:)``).
 final class ReplayOutputFiles {
     let profiles: BufferedFileWriter
@@ -27,10 +27,10 @@ final class ReplayOutputFiles {
         try self.init(directory: directory, prefix: "", flushBytes: 1 << 20, keepsOpen: true)
     }
 
-    /// One partition's files in `directory`, named `<partition>.profiles.jsonl` and so on,
+    /// One partition's files in `directory`, named `prefix` + `profiles.jsonl` and so on,
     /// each created at its first flush of `flushBytes`; its daily aggregates stay in memory.
-    convenience init(partitionFilesIn directory: String, partition: Int32, flushBytes: Int) throws(ReplayError) {
-        try self.init(directory: directory, prefix: "\(partition).", flushBytes: flushBytes, keepsOpen: false)
+    convenience init(partitionFilesIn directory: String, prefix: String, flushBytes: Int) throws(ReplayError) {
+        try self.init(directory: directory, prefix: prefix, flushBytes: flushBytes, keepsOpen: false)
     }
 
     private init(directory: String, prefix: String, flushBytes: Int, keepsOpen: Bool) throws(ReplayError) {
@@ -83,7 +83,7 @@ final class ReplayOutputFiles {
         }
     }
 
-    /// Writes out a partition's record files (see ``init(partitionFilesIn:partition:flushBytes:)``)
+    /// Writes out a partition's record files (see ``init(partitionFilesIn:prefix:flushBytes:)``)
     /// and hands over its daily aggregates.
     func finishPartition() throws(ReplayError) -> PartitionFiles {
         for file in recordFiles { try file.flush() }

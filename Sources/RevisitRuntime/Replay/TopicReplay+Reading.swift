@@ -22,11 +22,12 @@ extension TopicReplay {
     /// started, in partition order), each to its stop offset (or its first message after
     /// --to), feeding its processor and writing what it emits at once: into files of the
     /// partition's own, handed to `readers` once the partition is read, or through this
-    /// reader's producer into the prefixed topics.
+    /// reader's producer into the prefixed topics. Then, once every reader is there, moves
+    /// its processors to the end instant and writes their final records the same way.
     ///
     /// - Parameter readerCount: how many readers run at once (they share one prefetch).
-    /// - Returns: the processors of the partitions this reader read, or nil when another
-    ///   reader failed first.
+    /// - Returns: the processors of the partitions this reader read, or nil when the replay
+    ///   failed elsewhere.
     func read(
         _ plan: Plan, of readerCount: Int, wallClock clock: Int64, partitionFiles: (directory: String, flushBytes: Int)?,
         readers: TopicReplayReaders
@@ -35,8 +36,20 @@ extension TopicReplay {
         if case .topics(let prefix) = destination {
             writer = try TopicOutputWriter(kafka: kafka, topics: topics.withOutputPrefix(prefix), writers: readerCount)
         }
+        /// Where the records of `partition` go: the reader's producer, or files of the
+        /// partition's own named with `prefix`.
+        func sink(_ partition: Int32, _ prefix: String) throws(ReplayError) -> Sink {
+            if let writer { return .topics(writer) }
+            guard let partitionFiles else {
+                throw .processor("a replay into files needs a directory for the partitions' files")
+            }
+            return .files(try ReplayOutputFiles(
+                partitionFilesIn: partitionFiles.directory, prefix: prefix, flushBytes: partitionFiles.flushBytes))
+        }
+
         let consumer = try makeConsumer(readers: readerCount)
         var outcome = TopicReplayReaders.Outcome(partitions: [], processors: [])
+        var indices: [Int] = []
         while let index = readers.claim() {
             var range = plan.ranges[index]
             var processor: PartitionProcessor
@@ -45,27 +58,33 @@ extension TopicReplay {
             } catch {
                 throw .processor("cannot start: \(error)")
             }
-            let sink: Sink
-            if let writer {
-                sink = .topics(writer)
-            } else if let partitionFiles {
-                sink = .files(try ReplayOutputFiles(
-                    partitionFilesIn: partitionFiles.directory, partition: range.partition, flushBytes: partitionFiles.flushBytes))
-            } else {
-                throw .processor("a replay into files needs a directory for the partitions' files")
-            }
+            let records = try sink(range.partition, "\(range.partition).")
             let completed = try read(
-                &range, skippingBefore: plan.skipBefore[index], consumer: consumer, processor: &processor, sink: sink
+                &range, skippingBefore: plan.skipBefore[index], consumer: consumer, processor: &processor, sink: records
             ) { range in readers.report(range, at: index) }
             guard completed else { return nil }
-            if case .files(let files) = sink {
+            if case .files(let files) = records {
                 readers.written(try files.finishPartition(), index: index)
             }
             outcome.partitions.append(range.partition)
             outcome.processors.append(processor)
+            indices.append(index)
+        }
+
+        // The end of input, as one instant for every partition.
+        guard case .at(let end) = readers.end(ofReading: outcome.processors.compactMap(\.maxTimestamp).max()) else {
+            return nil
+        }
+        for slot in outcome.processors.indices {
+            let partition = outcome.partitions[slot]
+            if let end { outcome.processors[slot].finish(at: end) }
+            let finals = try sink(partition, "\(partition).end.")
+            try finals.write(from: &outcome.processors[slot], partition: partition)
+            if case .files(let files) = finals {
+                readers.finalsWritten(try files.finishPartition(), index: indices[slot])
+            }
         }
         if let writer {
-            // Every record delivered before the final records go out through another producer.
             try writer.close(timeoutMilliseconds: flushTimeoutMilliseconds)
             outcome.delivered = writer.counts
         }

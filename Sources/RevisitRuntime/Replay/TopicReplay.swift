@@ -16,8 +16,8 @@ import RevisitKafka
 /// topic still give byte-identical outputs, the outputs of reading the partitions one at a
 /// time in partition order: each partition's records go out in emission order, to files of
 /// the partition's own that are appended to the output files in partition order (while later
-/// partitions are read), or to partition `p` of each output topic; then the processors are
-/// finished in partition order at one instant. Each partition sees its messages in offset
+/// partitions are read), or to partition `p` of each output topic; then every processor moves
+/// to one end instant, and their final records follow, in partition order in the files. Each partition sees its messages in offset
 /// order, as a ``JSONLReplay`` with as many partitions sees the lines of the file the topic
 /// was produced from, so each user's records are the same.
 public struct TopicReplay: Sendable {
@@ -99,16 +99,8 @@ public struct TopicReplay: Sendable {
         defer { if let outputFiles { try? FileManager.default.removeItem(atPath: outputFiles.partitionDirectory) } }
         let plan = try plan(try makeConsumer(), partitions: partitionCount)
 
-        // The final records' producer connects while the partitions are read.
-        let finalWriter: TopicOutputWriter?
-        if case .topics(let prefix) = destination {
-            finalWriter = try TopicOutputWriter(kafka: kafka, topics: topics.withOutputPrefix(prefix))
-        } else {
-            finalWriter = nil
-        }
-
         let readerCount = max(1, min(readers, partitionCount))
-        let shared = TopicReplayReaders(ranges: plan.ranges, readers: readerCount)
+        let shared = TopicReplayReaders(ranges: plan.ranges, readers: readerCount, asOf: asOf)
         let partitionFiles = outputFiles.map { files in
             // A share of the budget per file of a partition being read: 2 or 4 readers get 1 MiB.
             (directory: files.partitionDirectory,
@@ -147,64 +139,30 @@ public struct TopicReplay: Sendable {
                                         elapsedSeconds: Date().timeIntervalSince(started)))
             }
         }
-        var outcomes = try shared.takeOutcomes()
+        let (outcomes, end, finals) = try shared.takeOutcomes()
         let ranges = shared.ranges
 
-        // The processors in partition order, each moved (not copied) out of its reader's
-        // outcome: finishing one that is still referenced elsewhere would copy its state.
-        var placed: [(partition: Int32, processor: PartitionProcessor)] = []
-        var delivered = TopicOutputWriter.Counts()
-        while var outcome = outcomes.popLast() {
-            while let processor = outcome.processors.popLast() {
-                placed.append((outcome.partitions[outcome.processors.count], processor))
-            }
-            delivered = delivered + outcome.delivered
-        }
-        placed.sort { $0.partition < $1.partition }
-        var finishing: [PartitionProcessor] = []
-        while let last = placed.popLast() { finishing.append(last.processor) }
-        finishing.reverse()
-        var summary = try finish(&finishing, into: outputFiles?.files, through: finalWriter, delivered: delivered)
-        summary.elapsedSeconds = Date().timeIntervalSince(started)
-        progress(ReplayProgress(topic: topics.input, partitions: ranges, elapsedSeconds: summary.elapsedSeconds))
-        return TopicReplaySummary(replay: summary, topic: topics.input, partitions: ranges)
-    }
-
-    // MARK: - End of input
-
-    /// Moves every processor to the end instant (the largest event time of all partitions, or
-    /// --as-of), in partition order, writes their final records after all others (to the
-    /// output files, or through a producer of its own once the readers' deliveries are done)
-    /// and waits for the last deliveries.
-    private func finish(
-        _ processors: inout [PartitionProcessor], into files: ReplayOutputFiles?, through writer: TopicOutputWriter?,
-        delivered: TopicOutputWriter.Counts
-    ) throws(ReplayError) -> ReplaySummary {
+        // The final records of every partition after all others, in partition order.
         var summary = ReplaySummary()
-        let largest = processors.compactMap(\.maxTimestamp).max()
-        if let asOf, let largest, asOf < largest { throw .asOfBeforeInput(asOf: asOf, largest: largest) }
-        let end = asOf ?? largest
         summary.asOf = end
-        for p in processors.indices {
-            if let end { processors[p].finish(at: end) }
-            if let files { try files.write(from: &processors[p]) }
-            if let writer { try writer.write(from: &processors[p], partition: Int32(p)) }
-            summary.add(processors[p])
-        }
-        if let files {
+        if let outputFiles {
+            let files = outputFiles.files
+            for partition in finals { try files.append(partition) }
             try files.close()
             (summary.profiles, summary.sessions, summary.alerts, summary.deadLetters, summary.metrics) =
                 (files.profiles.records, files.sessions.records, files.alerts.records, files.deadLetters.records,
                  files.metrics.records)
-        }
-        if let writer {
-            try writer.close(timeoutMilliseconds: flushTimeoutMilliseconds)
-            let counts = delivered + writer.counts
+        } else {
+            let counts = outcomes.map(\.delivered).reduce(TopicOutputWriter.Counts(), +)
             (summary.profiles, summary.sessions, summary.alerts, summary.deadLetters, summary.metrics) =
                 (counts.profiles, counts.sessions, counts.alerts, counts.deadLetters, counts.metrics)
         }
+        for outcome in outcomes {
+            for processor in outcome.processors { summary.add(processor) }
+        }
         summary.linesRead = summary.counters.received
-        return summary
+        summary.elapsedSeconds = Date().timeIntervalSince(started)
+        progress(ReplayProgress(topic: topics.input, partitions: ranges, elapsedSeconds: summary.elapsedSeconds))
+        return TopicReplaySummary(replay: summary, topic: topics.input, partitions: ranges)
     }
 }
-

@@ -2,15 +2,15 @@ import Foundation
 import RevisitCore
 import Synchronization
 
-/// What the reading threads of a topic replay share with the thread that started them: where
-/// every partition stands, the files of the partitions read so far, the first failure, and
-/// what each reader hands back at its end.
+/// What the reading threads of a topic replay share with the thread that started them: the
+/// partitions still to read, where every partition stands, the files of the partitions read
+/// so far, the end instant, the first failure, and what each reader hands back at its end.
 ///
 /// Readers report after every poll and ask whether to go on: once one fails (or the replay's
 /// thread does), the others stop at their next poll, and the replay throws that first failure
 /// once every reader ended.
 final class TopicReplayReaders: Sendable {
-    /// What a reader hands back once no partition is left to read.
+    /// What a reader hands back once its processors are finished.
     struct Outcome: Sendable {
         /// The partitions the reader read, in the order of ``processors``.
         var partitions: [Int32]
@@ -19,24 +19,55 @@ final class TopicReplayReaders: Sendable {
         var delivered = TopicOutputWriter.Counts()
     }
 
+    /// When every reader has read all it was given: the instant the processors move to.
+    enum End: Sendable {
+        /// The end of input: --as-of, or the largest event time of all partitions (nil when
+        /// no event was valid).
+        case at(Int64?)
+        /// The replay failed: the readers stop.
+        case failed
+    }
+
     private struct State: Sendable {
         var ranges: [ReplayProgress.Partition]
         /// By partition index: the files of a partition read to its end, until taken.
         var written: [ReplayOutputFiles.PartitionFiles?]
+        /// By partition index: the files of a partition's final records.
+        var finals: [ReplayOutputFiles.PartitionFiles?]
         /// The index of the first partition whose files were not taken yet.
         var nextToTake = 0
         /// The index of the first partition no reader has started.
         var nextToRead = 0
         var running: Int
+        /// Readers that read all they were given, the largest event time they saw, and how
+        /// many of them wait for the end instant.
+        var atEnd = 0
+        var largest: Int64?
+        var waitingForEnd = 0
+        var endDecided = false
         var failure: ReplayError?
         var outcomes: [Outcome] = []
+
+        /// Decides the end once every running reader is at it (or the replay failed) and
+        /// returns how many waiting readers to wake.
+        mutating func decideEnd() -> Int {
+            guard !endDecided, waitingForEnd > 0, atEnd == running || failure != nil else { return 0 }
+            endDecided = true
+            defer { waitingForEnd = 0 }
+            return waitingForEnd
+        }
     }
 
     private let state: Mutex<State>
+    /// `--as-of`, which is the end instant when given.
+    private let asOf: Int64?
     private let woken = DispatchSemaphore(value: 0)
+    private let endDecided = DispatchSemaphore(value: 0)
 
-    init(ranges: [ReplayProgress.Partition], readers: Int) {
-        state = Mutex(State(ranges: ranges, written: Array(repeating: nil, count: ranges.count), running: readers))
+    init(ranges: [ReplayProgress.Partition], readers: Int, asOf: Int64?) {
+        let none = [ReplayOutputFiles.PartitionFiles?](repeating: nil, count: ranges.count)
+        state = Mutex(State(ranges: ranges, written: none, finals: none, running: readers))
+        self.asOf = asOf
     }
 
     // MARK: - Readers
@@ -72,12 +103,32 @@ final class TopicReplayReaders: Sendable {
         if next { woken.signal() }
     }
 
+    /// Hands over the files of the final records of the partition at `index`.
+    func finalsWritten(_ files: ReplayOutputFiles.PartitionFiles, index: Int) {
+        state.withLock { state in state.finals[index] = files }
+    }
+
+    /// Says this reader read all it was given, whose largest event time is `largest`, and
+    /// waits until every reader did: the end instant is the largest of all (or --as-of).
+    func end(ofReading largest: Int64?) -> End {
+        let (wake, wait) = state.withLock { state -> (Int, Bool) in
+            if let largest { state.largest = max(state.largest ?? largest, largest) }
+            state.atEnd += 1
+            // The end may have been decided already, by a failure.
+            guard !state.endDecided else { return (0, false) }
+            state.waitingForEnd += 1
+            return (state.decideEnd(), true)
+        }
+        for _ in 0..<wake { endDecided.signal() }
+        if wait { endDecided.wait() }
+        return state.withLock { state in state.failure == nil ? .at(asOf ?? state.largest) : .failed }
+    }
+
     /// Ends a reader: with its outcome, nil when it stopped because the replay failed, or its
     /// failure. Takes `result` (left nil) before the replay's thread can see it: that thread
-    /// then holds the only reference to the processors' state, and finishing them copies
-    /// nothing.
+    /// then holds the only reference to the processors' state.
     func end(_ result: inout Result<Outcome?, ReplayError>?) {
-        state.withLock { state in
+        let wake = state.withLock { state in
             switch result {
             case .success(let outcome?)?: state.outcomes.append(outcome)
             case .failure(let error)?: state.failure = state.failure ?? error
@@ -85,7 +136,9 @@ final class TopicReplayReaders: Sendable {
             }
             result = nil
             state.running -= 1
+            return state.decideEnd()
         }
+        for _ in 0..<wake { endDecided.signal() }
         woken.signal()
     }
 
@@ -115,18 +168,24 @@ final class TopicReplayReaders: Sendable {
         }
     }
 
-    /// Fails the replay from its own thread: the readers stop at their next poll.
+    /// Fails the replay from its own thread: the readers stop at their next poll, or at the
+    /// end of reading.
     func fail(_ error: ReplayError) {
-        state.withLock { state in state.failure = state.failure ?? error }
+        let wake = state.withLock { state in
+            state.failure = state.failure ?? error
+            return state.decideEnd()
+        }
+        for _ in 0..<wake { endDecided.signal() }
     }
 
-    /// Once every reader ended: their outcomes, or the first failure.
-    func takeOutcomes() throws(ReplayError) -> [Outcome] {
-        let result: Result<[Outcome], ReplayError> = state.withLock { state in
+    /// Once every reader ended: their outcomes, the end instant and the files of every
+    /// partition's final records in partition order, or the first failure.
+    func takeOutcomes() throws(ReplayError) -> (outcomes: [Outcome], end: Int64?, finals: [ReplayOutputFiles.PartitionFiles]) {
+        let result: Result<([Outcome], Int64?, [ReplayOutputFiles.PartitionFiles]), ReplayError> = state.withLock { state in
             if let failure = state.failure { return .failure(failure) }
             var outcomes: [Outcome] = []
             swap(&outcomes, &state.outcomes)
-            return .success(outcomes)
+            return .success((outcomes, asOf ?? state.largest, state.finals.compactMap { $0 }))
         }
         return try result.get()
     }
