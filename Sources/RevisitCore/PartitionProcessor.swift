@@ -21,6 +21,24 @@ public struct PartitionProcessor: Sendable {
     var sequence: UInt64 = 0
     var deadLetters: [OutputRecord] = []
 
+    /// Outputs at which the release of events and timers pauses, for the caller to take
+    /// them and call ``resumeRelease()``; nil: it never pauses.
+    ///
+    /// What falls due at one instant (a midnight's timers of every user, the end of input)
+    /// can emit a record per user: with a limit, it is emitted in chunks of about this
+    /// size, so the outputs held at once are bounded by the limit, not by the users. The
+    /// records and their order are the same with or without it.
+    public var outputChunkLimit: Int?
+    /// A release paused at ``outputChunkLimit``, and what remains of it.
+    private var paused: PausedRelease?
+
+    private enum PausedRelease: Sendable {
+        /// Events and timers up to `limit` remain; then, at the end of input, the profiles.
+        case release(limit: Int64, inclusiveTimers: Bool, profilesAt: Int64?)
+        /// End-of-input profiles from user slot `slot` on remain.
+        case profiles(at: Int64, slot: Int)
+    }
+
     /// Earliest accepted event time: 2000-01-01T00:00:00Z.
     public static let earliestTimestamp: Int64 = 946_684_800_000
 
@@ -137,6 +155,9 @@ public struct PartitionProcessor: Sendable {
     }
 
     private mutating func accept(_ event: consuming TimedEvent) {
+        // A caller that did not resume a paused release gets its outputs all the same, in
+        // order, only not in chunks.
+        completePausedRelease()
         if maxTimestamp.map({ event.timestamp > $0 }) ?? true {
             maxTimestamp = event.timestamp
         }
@@ -150,15 +171,16 @@ public struct PartitionProcessor: Sendable {
         _ rejection: EventRejection, value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, source: SourcePosition
     ) {
         counters.deadLetters[rejection.reason, default: 0] += 1
+        let kept = rules.deadLetterFields.kept(reason: rejection.reason, key: key, value: value)
         deadLetters.append(.deadLetter(DeadLetterRecord(
-            reason: rejection.reason, detail: rejection.detail, source: source,
-            key: key.map { Array($0) }, value: Array(value))))
+            reason: rejection.reason, detail: rejection.detail, source: source, key: kept.key, value: kept.value)))
     }
 
     // MARK: - Time
 
     /// Moves the watermark forward (live idle advance, SPEC 2.1); never moves it back.
     public mutating func advanceWatermark(to instant: Int64) {
+        completePausedRelease()
         if instant > watermark { watermark = instant }
         release(upTo: watermark, inclusiveTimers: false)
     }
@@ -167,17 +189,72 @@ public struct PartitionProcessor: Sendable {
     /// `--as-of`), every buffered event and every timer with `t <= instant` is processed,
     /// then every user's profile as of `instant` is emitted.
     public mutating func finish(at instant: Int64) {
+        completePausedRelease()
         if instant > watermark { watermark = instant }
-        release(upTo: instant, inclusiveTimers: true)
-        operators.emitAllProfiles(at: instant)
+        guard release(upTo: instant, inclusiveTimers: true) else {
+            if case .release(let limit, let inclusive, _) = paused {
+                paused = .release(limit: limit, inclusiveTimers: inclusive, profilesAt: instant)
+            }
+            return
+        }
+        emitProfiles(at: instant, from: 0)
     }
+
+    // MARK: - Chunks
+
+    /// Whether a release paused at ``outputChunkLimit``: take the outputs, then call
+    /// ``resumeRelease()`` before anything else.
+    public var hasPausedRelease: Bool { paused != nil }
+
+    /// Continues a paused release until it is done or pauses again (true then).
+    @discardableResult
+    public mutating func resumeRelease() -> Bool {
+        guard let pausedRelease = paused else { return false }
+        paused = nil
+        switch pausedRelease {
+        case .release(let limit, let inclusive, let profilesAt):
+            guard release(upTo: limit, inclusiveTimers: inclusive) else {
+                if let profilesAt, case .release(let limit, let inclusive, _) = paused {
+                    paused = .release(limit: limit, inclusiveTimers: inclusive, profilesAt: profilesAt)
+                }
+                return true
+            }
+            if let profilesAt { emitProfiles(at: profilesAt, from: 0) }
+        case .profiles(let instant, let slot):
+            emitProfiles(at: instant, from: slot)
+        }
+        return paused != nil
+    }
+
+    /// Finishes a paused release at once, whatever it emits.
+    private mutating func completePausedRelease() {
+        guard paused != nil else { return }
+        let limit = outputChunkLimit
+        outputChunkLimit = nil
+        resumeRelease()
+        outputChunkLimit = limit
+    }
+
+    private mutating func emitProfiles(at instant: Int64, from slot: Int) {
+        if let next = operators.emitProfiles(at: instant, from: slot, until: outputChunkLimit.map { $0 - deadLetters.count }) {
+            paused = .profiles(at: instant, slot: next)
+        }
+    }
+
+    // MARK: - Release
 
     /// Applies buffered events with `ts <= limit` and fires timers with `t < limit`
     /// (`t <= limit` at the end of input), in time order with events first at equal instants,
-    /// and the day's close last of all at its instant (SPEC 7).
-    private mutating func release(upTo limit: Int64, inclusiveTimers: Bool) {
+    /// and the day's close last of all at its instant (SPEC 7). Returns false when it paused
+    /// at ``outputChunkLimit`` (``paused`` says what remains).
+    @discardableResult
+    private mutating func release(upTo limit: Int64, inclusiveTimers: Bool) -> Bool {
         func due(_ instant: Int64) -> Bool { instant < limit || (inclusiveTimers && instant == limit) }
         while true {
+            if let chunk = outputChunkLimit, pendingOutputCount >= chunk {
+                paused = .release(limit: limit, inclusiveTimers: inclusiveTimers, profilesAt: nil)
+                return false
+            }
             let eventTime = buffer.earliest.flatMap { $0 <= limit ? $0 : nil }
             let timer = operators.timers.next().flatMap { due($0.timer.instant) ? $0 : nil }
             let close = operators.aggregates.closeInstant.flatMap { due($0) ? $0 : nil }
@@ -194,7 +271,7 @@ public struct PartitionProcessor: Sendable {
             } else if close != nil {
                 operators.closeDay()
             } else {
-                return
+                return true
             }
         }
     }

@@ -1,7 +1,7 @@
 /// The outcome of one produced message, as the broker acknowledged it (or did not).
 ///
 /// Kept small (no error value stored) because a producer hands out one per message.
-public struct DeliveryReport: Sendable {
+public struct DeliveryReport: Sendable, Equatable {
     /// The id ``KafkaProducer/send(_:)`` returned for the message.
     public var messageID: UInt64
     public var topicPartition: TopicPartition
@@ -9,6 +9,13 @@ public struct DeliveryReport: Sendable {
     public var offset: Int64
     /// librdkafka's result code for the message: ``KafkaErrorCode/noError`` when delivered.
     public var code: KafkaErrorCode
+
+    public init(messageID: UInt64, topicPartition: TopicPartition, offset: Int64, code: KafkaErrorCode) {
+        self.messageID = messageID
+        self.topicPartition = topicPartition
+        self.offset = offset
+        self.code = code
+    }
 
     public var isDelivered: Bool { code == .noError }
 

@@ -1,11 +1,13 @@
 import CRdKafka
+import RevisitSecrets
 
 /// Settings shared by every Kafka client: where the cluster is and any librdkafka property.
 ///
 /// Any property of librdkafka's CONFIGURATION.md can be passed through ``properties``
 /// (`security.protocol`, `sasl.mechanisms`, `ssl.ca.location`, ...), so a client reaches a
 /// secured cluster with no code change. Properties in ``properties`` are applied last and so
-/// win over the typed fields. Values of secret properties never appear in errors or logs.
+/// win over the typed fields. Values of secret properties (``isSecret(_:)``) never appear in
+/// errors or logs.
 public struct KafkaConfiguration: Sendable, Equatable {
     /// `host:port` of one or more brokers to bootstrap from.
     public var bootstrapServers: [String]
@@ -26,11 +28,10 @@ public struct KafkaConfiguration: Sendable, Equatable {
         self.init(bootstrapServers: servers, clientID: clientID, properties: properties)
     }
 
-    /// Whether a property holds a secret whose value must never be shown.
+    /// Whether a property holds a secret whose value must never be shown: the rule the
+    /// pipeline configuration applies too (``SecretProperties``).
     public static func isSecret(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return lowered.contains("password") || lowered.contains("secret") || lowered.hasSuffix(".pem")
-            || lowered.hasSuffix("key") || lowered.contains("sasl.jaas") || lowered.contains("sasl.oauthbearer.config")
+        SecretProperties.isSecret(name)
     }
 
     /// The properties with secret values replaced, for logs.

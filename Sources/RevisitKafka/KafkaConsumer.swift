@@ -453,6 +453,13 @@ public struct BorrowedMessage {
     public var key: UnsafeRawBufferPointer?
     public var value: UnsafeRawBufferPointer
 
+    public init(topicPartition: TopicPartition, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer) {
+        self.topicPartition = topicPartition
+        self.offset = offset
+        self.key = key
+        self.value = value
+    }
+
     public var topic: String { topicPartition.topic }
     public var partition: Int32 { topicPartition.partition }
 }

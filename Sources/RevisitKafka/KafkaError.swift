@@ -26,6 +26,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         case admin
         /// The operation needs state the caller has not set up (for example, no assignment).
         case invalidState
+        /// A wait was given up because the caller is stopping.
+        case interrupted
     }
 
     public let kind: Kind

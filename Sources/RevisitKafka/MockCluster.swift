@@ -58,6 +58,15 @@ public final class MockCluster {
         rd_kafka_mock_push_request_errors_array(cluster, api.rawValue, codes.count, &codes)
     }
 
+    /// Makes the next requests of kind `api` that broker `id` receives fail with `errors`,
+    /// one error per request (before any error of ``failNextRequests(_:with:)``).
+    public func failNextRequests(_ api: KafkaAPIKey, on id: Int32, with errors: [KafkaErrorCode]) throws(KafkaError) {
+        for error in errors {
+            let result = revisit_mock_broker_push_request_error(cluster, id, api.rawValue, error.cValue)
+            guard result == RD_KAFKA_RESP_ERR_NO_ERROR else { throw .broker(result, "push an error to mock broker \(id)") }
+        }
+    }
+
     /// Moves the leadership of a partition to broker `id`.
     public func setPartitionLeader(_ topic: String, partition: Int32, broker id: Int32) throws(KafkaError) {
         let result = rd_kafka_mock_partition_set_leader(cluster, topic, partition, id)

@@ -19,11 +19,12 @@ final class EventStreamClient {
     private var body: [UInt8] = []
     private var headRead = false
 
-    /// Sends `GET path` on a new connection to `port`.
-    init?(port: Int, path: String) {
+    /// Sends `GET path` with `headers` on a new connection to `port`.
+    init?(port: Int, path: String, headers: [String: String] = [:]) {
         guard let socket = RawHTTP.Socket(port: port, timeout: 1) else { return nil }
         self.socket = socket
-        guard socket.send(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".utf8)) else { return nil }
+        let fields = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
+        guard socket.send(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\(fields)\r\n".utf8)) else { return nil }
     }
 
     /// Reads until `count` events arrived, the server closed, or `timeout` seconds passed.

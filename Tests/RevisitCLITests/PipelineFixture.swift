@@ -1,6 +1,7 @@
 import Foundation
 import RevisitCore
 import RevisitKafka
+import RevisitTestSupport
 import Testing
 
 /// A pipeline on a broker process (``PipelineCluster``: the mock cluster of `revisit broker`,
@@ -38,7 +39,7 @@ final class PipelineFixture {
         var simulator = ActivitySimulator(users: users, days: days, seed: seed, invalidRate: 0.004)
         if let start { simulator.start = start }
         let (events, _) = simulator.generate()
-        lines = events.map(\.line) + Self.clockEvents(after: events.map(\.ts).max()!)
+        lines = events.map(\.line) + ClockEvents.lines(after: events.map(\.ts).max()!, partitions: Self.partitions)
         try (lines.joined(separator: "\n") + "\n").write(toFile: directory + "/events.jsonl", atomically: true, encoding: .utf8)
         expected = try Self.replay(directory: directory)
         cluster = try PipelineCluster.start(kind, partitions: Self.partitions)
@@ -47,22 +48,6 @@ final class PipelineFixture {
     deinit {
         cluster.stop()
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    /// A campaign touch of a user of its own in each partition, at noon two days after the
-    /// last event: it moves every watermark past all session closes and midnights up to
-    /// then (and no timer falls in the allowed lateness before it), and a user known only
-    /// from touches has no profile, so it adds no output.
-    static func clockEvents(after last: Int64) -> [String] {
-        let day: Int64 = 86_400_000
-        let instant = (last / day + 2) * day + day / 2
-        var lines: [String] = []
-        var candidate = 0
-        for partition in 0..<partitions {
-            while KafkaPartitioner.partition(of: "clock-\(candidate)", count: partitions) != partition { candidate += 1 }
-            lines.append(#"{"event_id":"clock-\#(partition)","user_id":"clock-\#(candidate)","type":"campaign_touch","ts":\#(instant),"campaign":"clock"}"#)
-        }
-        return lines
     }
 
     /// The file replay of the lines with the live pipeline's partitioning. Its last profiles

@@ -105,7 +105,8 @@ struct PipelineRunTests {
         let run = try fixture.startRun(["-X", "session.timeout.ms=10000", "-X", "queue.buffering.max.messages=1000"])
         #expect(run.waitForStderr(containing: "durable at input offset", timeout: 60))
         let producer = try fixture.startProducing(split..<fixture.lines.count)
-        Thread.sleep(forTimeInterval: 0.5)
+        // Down while the new events are being processed.
+        #expect(try fixture.waitForOutputs(growingBy: 50, while: run))
         let broker = try #require(fixture.cluster.mock)
         try broker.down()
         Thread.sleep(forTimeInterval: 4)
@@ -125,43 +126,29 @@ struct PipelineRunTests {
         #expect(summary["backpressure_pauses"] as! Int > 0)
     }
 
-    @Test("Live time: a silent partition's watermark follows the wall clock, so silent users turn dormant and churned; the ready file follows the assignment")
-    func idlePartitionsFollowTheWallClock() throws {
-        let broker = try RevisitProcess.Broker(arguments: ["--pipeline-partitions", "2"])
-        defer { _ = broker.stop() }
-        let day: Int64 = 86_400_000
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let lines = [
-            #"{"event_id":"a1","user_id":"gone-100-days","type":"login","ts":\#(now - 100 * day)}"#,
-            #"{"event_id":"b1","user_id":"gone-40-days","type":"login","ts":\#(now - 40 * day)}"#,
-        ]
-        let produced = try RevisitProcess.revisit(["produce", "--topic", "events", "--brokers", broker.bootstrap],
-                                                  input: Data(lines.joined(separator: "\n").utf8))
-        #expect(produced.status == 0)
-        let readyFile = NSTemporaryDirectory() + "revisit-ready-\(UUID().uuidString)"
-        try "left behind by a killed process".write(toFile: readyFile, atomically: true, encoding: .utf8)
-        let run = try RevisitProcess.Child([
-            "run", "--brokers", broker.bootstrap, "--set", "idle_advance=1s", "--ready-file", readyFile,
-        ])
-        #expect(run.waitForStderr(containing: "ready: partitions [0, 1]", timeout: 60))
-        #expect(try String(contentsOfFile: readyFile, encoding: .utf8) == "events/0\nevents/1\n")
-        var alerts: [String: Set<String>] = [:]
-        let deadline = Date().addingTimeInterval(30)
-        while alerts["gone-100-days"]?.contains("churned") != true || alerts["gone-40-days"]?.contains("dormant") != true,
-              Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.5)
-            let tail = try RevisitProcess.revisit(["tail", "--topic", "revisit.alerts", "--from-beginning", "--until-end", "--brokers", broker.bootstrap])
-            alerts = [:]
-            for line in tail.stdout.split(separator: "\n") {
-                let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-                let value = record["value"] as! [String: Any]
-                alerts[value["user_id"] as! String, default: []].insert(value["type"] as! String)
-            }
-        }
-        #expect(alerts["gone-100-days"] == ["dormant", "churned"])
-        #expect(alerts["gone-40-days"] == ["dormant"])
-        #expect(run.terminate() == .exited(0))
-        #expect(!FileManager.default.fileExists(atPath: readyFile))
+    @Test("SIGTERM while the broker is down: the process exits within 30 s without its last checkpoint; the next run redoes the rest")
+    func stopDuringAnOutage() throws {
+        let fixture = try PipelineFixture(seed: 14)
+        let split = fixture.lines.count / 2
+        try fixture.produce(0..<split)
+        let run = try fixture.startRun(["-X", "session.timeout.ms=10000"])
+        #expect(run.waitForStderr(containing: "durable at input offset", timeout: 60))
+        try fixture.waitForNoLag(of: [run])
+        let broker = try #require(fixture.cluster.mock)
+        // The rest arrives just before the outage: its outputs and checkpoint cannot be
+        // acknowledged when the stop comes.
+        try fixture.produce(split..<fixture.lines.count)
+        try broker.down()
+        #expect(run.waitForStderr(containing: "retries by itself", timeout: 30))
+        let stoppedAt = Date()
+        #expect(run.terminate(timeout: 40) == .exited(0))
+        let seconds = Date().timeIntervalSince(stoppedAt)
+        #expect(seconds < 30, "stopping during the outage took \(seconds) s")
+        try broker.up()
+        let next = try fixture.startRun()
+        try fixture.waitForNoLag(of: [next])
+        #expect(next.terminate() == .exited(0))
+        try fixture.expectOutputsMatchReplay()
     }
 
     @Test("A missing output topic on a cluster that cannot create topics stops revisit run with a plain message")
@@ -172,13 +159,5 @@ struct PipelineRunTests {
         #expect(run.status != 0)
         #expect(run.stderr.contains("revisit.profiles"))
         #expect(run.stderr.contains("could not be created") || run.stderr.contains("cannot be created") || run.stderr.contains("not created"))
-    }
-
-    @Test("A producer without idempotence is refused at start: checkpoints rely on ordered writes")
-    func idempotenceOffIsRefused() throws {
-        // Refused before any connection: no broker needed.
-        let run = try RevisitProcess.revisit(["run", "--brokers", "127.0.0.1:1", "--set", "kafka.enable.idempotence=false"])
-        #expect(run.status != 0)
-        #expect(run.stderr.contains("enable.idempotence"))
     }
 }

@@ -5,16 +5,20 @@ import Glibc
 /// kinds a client library would refuse to send (a 10 MB URL, a request trickled byte by byte,
 /// garbage).
 enum RawHTTP {
-    /// A response: the status of its first line and everything after the head.
+    /// A response: the status of its first line, its header fields (names in lower case) and
+    /// everything after the head.
     struct Response {
         var status: Int
         var body: String
+        var headers: [String: String] = [:]
     }
 
-    /// `GET path` with `Connection: close`; nil when the connection failed or closed without
-    /// a response within `timeout` seconds.
-    static func get(port: Int, path: String, timeout: TimeInterval = 10) -> Response? {
-        request(port: port, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8), timeout: timeout)
+    /// `GET path` with `Connection: close` and `headers`; nil when the connection failed or
+    /// closed without a response within `timeout` seconds.
+    static func get(port: Int, path: String, headers: [String: String] = [:], timeout: TimeInterval = 10) -> Response? {
+        let fields = headers.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)\r\n" }.joined()
+        return request(
+            port: port, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(fields)Connection: close\r\n\r\n".utf8), timeout: timeout)
     }
 
     /// Sends `bytes` on a new connection and reads until the server closes it.
@@ -29,8 +33,14 @@ enum RawHTTP {
     static func parse(_ data: [UInt8]) -> Response? {
         let text = String(decoding: data, as: UTF8.self)
         guard text.hasPrefix("HTTP/1.1 "), let status = Int(text.dropFirst(9).prefix(3)) else { return nil }
-        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
-        return Response(status: status, body: body)
+        let end = text.range(of: "\r\n\r\n")
+        let body = end.map { String(text[$0.upperBound...]) } ?? ""
+        var headers: [String: String] = [:]
+        for line in text[..<(end?.lowerBound ?? text.endIndex)].components(separatedBy: "\r\n").dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return Response(status: status, body: body, headers: headers)
     }
 
     /// A connected TCP socket to 127.0.0.1 whose sends and receives give up after a timeout.

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// `revisit run --http`: `/metrics` (read with prometheus_client's parser), `/healthz` and
@@ -116,6 +117,41 @@ struct RunHTTPTests {
         #expect(run.terminate(timeout: 40) == .exited(0))
         try fixture.expectOutputsMatchReplay()
         try PipelineFixture.reconcile([run.stdout], messages: fixture.lines.count)
+    }
+
+    @Test("With --protect, /metrics, /healthz and /readyz answer 401 without a token or with a wrong one and 200 with either of two; SIGHUP rotates them; no token in the log")
+    func protectedEndpoints() throws {
+        let fixture = try PipelineFixture(users: 40, days: 20, seed: 33)
+        try fixture.produce(0..<fixture.lines.count)
+        let (old, new, wrong) = (ServeFixture.newToken(), ServeFixture.newToken(), ServeFixture.newToken())
+        let tokens = try ServeFixture.secretFile("\(old)\n\(new)\n")
+        defer { try? FileManager.default.removeItem(atPath: tokens) }
+        let run = try fixture.startRun(["--http", "0", "--protect", "metrics,healthz,readyz", "--operations-token-file", tokens])
+        let port = try #require(Self.port(of: run), "no `http: listening on` line: \(run.stderr.suffix(2_000))")
+        #expect(run.waitForStderr(containing: "ready: partitions", timeout: 60))
+        func status(_ path: String, _ token: String?) -> Int? {
+            RawHTTP.get(port: port, path: path, headers: token.map { ["Authorization": "Bearer \($0)"] } ?? [:])?.status
+        }
+        for path in ["/metrics", "/healthz", "/readyz"] {
+            let refused = RawHTTP.get(port: port, path: path)
+            #expect(refused?.status == 401 && refused?.body.contains(#""status":401"#) == true, "\(path)")
+            #expect(refused?.headers["www-authenticate"] == #"Bearer realm="revisit""#)
+            #expect(status(path, wrong) == 401, "\(path)")
+            #expect(status(path, old) == 200 && status(path, new) == 200, "\(path)")
+        }
+        let metrics = RawHTTP.get(port: port, path: "/metrics", headers: ["Authorization": "Bearer \(new)"])?.body ?? ""
+        #expect(metrics.contains(#"revisit_http_unauthorized_requests_total{endpoint="healthz",reason="missing"} 1"#), "\(metrics)")
+        #expect(metrics.contains(#"revisit_http_unauthorized_requests_total{endpoint="readyz",reason="invalid"} 1"#))
+
+        try Data("\(new)\n".utf8).write(to: URL(fileURLWithPath: tokens))
+        kill(run.pid, SIGHUP)
+        let deadline = Date().addingTimeInterval(20)
+        while status("/healthz", old) != 401, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(status("/healthz", old) == 401 && status("/healthz", new) == 200)
+        #expect(run.terminate(timeout: 40) == .exited(0))
+        #expect(run.stderr.contains("access: tokens needed for metrics (2 tokens from the token file \(tokens)"), "\(run.stderr.suffix(3_000))")
+        #expect(!run.stderr.contains("no access control"), "127.0.0.1: no warning")
+        for token in [old, new, wrong] { #expect(!run.stderr.contains(token), "a token in the log") }
     }
 
     // MARK: - Helpers

@@ -78,15 +78,12 @@ extension ServeTests {
         @Test("the alert stream: the topic's newest alerts first, of the types asked for, then a live one as it comes")
         func alertStream() throws {
             let fixture = try ServeFixture.shared()
-            let alerts = try fixture.pipeline.read("revisit.alerts").map { message -> (id: String, type: String, at: String, json: String) in
-                let json = String(decoding: message.value, as: UTF8.self)
-                let object = try Self.object(json)
-                return (object["alert_id"] as! String, object["type"] as! String, object["at"] as! String, json)
-            }
+            // Not those of forgotten users.
+            let alerts = try fixture.shownAlerts()
             let newest = alerts.filter { ["dormant", "recalled"].contains($0.type) }
                 .sorted { ($0.at, $0.id) > ($1.at, $1.id) }.prefix(25)
             #expect(newest.count == 25 && alerts.count > 100)
-            let stream = try #require(EventStreamClient(port: fixture.port, path: "/api/v1/alerts/stream?type=dormant,recalled&limit=25"))
+            let stream = try #require(fixture.stream("/api/v1/alerts/stream?type=dormant,recalled&limit=25"))
             let events = stream.events(count: 25, timeout: 10)
             #expect(stream.status == 200)
             #expect(stream.headers["content-type"] == "text/event-stream; charset=utf-8")
@@ -95,7 +92,7 @@ extension ServeTests {
             #expect(Set(events.map(\.type)) == ["alert"])
 
             // A churned user comes back: the recalled alert arrives on a stream already open.
-            let live = try #require(EventStreamClient(port: fixture.port, path: "/api/v1/alerts/stream?type=recalled&limit=0"))
+            let live = try #require(fixture.stream("/api/v1/alerts/stream?type=recalled&limit=0"))
             #expect(live.events(count: 1, timeout: 1).isEmpty)
             try fixture.recall(fixture.toRecall)
             let arrived = live.events(count: 1, timeout: 20)

@@ -4,8 +4,9 @@ import Testing
 
 /// One pipeline for every `revisit serve` test: generated activity processed by `revisit run`
 /// on `revisit broker`, one user forgotten (a `forget` event, SPEC 1) before `revisit serve`
-/// starts, and `revisit serve` reading the output topics, ready. The pipeline keeps running,
-/// so a test can produce more and watch the server follow.
+/// starts, and `revisit serve` reading the output topics, ready, its API behind a token
+/// (``token``). The pipeline keeps running, so a test can produce more and watch the server
+/// follow.
 final class ServeFixture: @unchecked Sendable {
     @TaskLocal static var current: ServeFixture?
 
@@ -25,8 +26,13 @@ final class ServeFixture: @unchecked Sendable {
     let toForget: String
     /// A churned user for a test to bring back while the server runs (a `recalled` alert).
     let toRecall: String
+    /// The user of the newest alert, for a test to forget while the dashboard shows it.
+    let onPage: String
     /// The other users with a profile, which no test changes (sorted).
     let users: [String]
+    /// The token of the API (``tokenFile`` holds it).
+    let token = ServeFixture.newToken()
+    let tokenFile: String
     /// The instant of the clock events that end the generated lines.
     private let clockInstant: Int64
     /// Events produced after the generated lines so far; each batch has two hours of its own,
@@ -53,24 +59,70 @@ final class ServeFixture: @unchecked Sendable {
         toRecall = churned
         let others = known.filter { $0 != churned }
         (forgotten, toForget) = (others[0], others[1])
-        users = Array(others.dropFirst(2))
+        let changed = [churned, others[0], others[1]]
+        // The newest alert of a user no other test changes: the dashboard shows it.
+        let newest = try pipeline.read("revisit.alerts").compactMap { message -> (at: String, id: String, user: String)? in
+            let alert = try JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
+            guard let at = alert?["at"] as? String, let id = alert?["alert_id"] as? String, let user = alert?["user_id"] as? String,
+                  !changed.contains(user) else { return nil }
+            return (at, id, user)
+        }.max { ($0.at, $0.id) < ($1.at, $1.id) }
+        guard let newest else { throw FixtureError("no alert to show on the dashboard") }
+        onPage = newest.user
+        users = others.dropFirst(2).filter { $0 != newest.user }
+        tokenFile = try Self.secretFile(token + "\n")
         try forget(forgotten)
-        serve = try RevisitProcess.Child([
-            "serve", "--brokers", pipeline.cluster.bootstrap, "--http", "127.0.0.1:0", "--idle-timeout", "2",
-            "--alerts-kept", "2000",
-        ])
+        let (server, port) = try Self.startServe(
+            ["--http", "127.0.0.1:0", "--idle-timeout", "2", "--alerts-kept", "2000", "--token-file", tokenFile],
+            bootstrap: pipeline.cluster.bootstrap)
+        serve = server
+        self.port = port
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: tokenFile)
+    }
+
+    /// Starts `revisit serve` on the topics of `bootstrap` with `arguments`, and waits until it
+    /// says where it listens and `/readyz` (asked with `headers`) answers 200.
+    static func startServe(
+        _ arguments: [String], bootstrap: String, environment: [String: String] = [:], headers: [String: String] = [:]
+    ) throws -> (RevisitProcess.Child, Int) {
+        let serve = try RevisitProcess.Child(["serve", "--brokers", bootstrap] + arguments, environment: environment)
         guard serve.waitForStdout(containing: "dashboard at http://", timeout: 30),
               let port = serve.stdout.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) })
         else { throw FixtureError("revisit serve did not say where it listens: \(serve.stderr)") }
-        self.port = port
         let deadline = Date().addingTimeInterval(60)
-        while RawHTTP.get(port: port, path: "/readyz")?.status != 200 {
+        while RawHTTP.get(port: port, path: "/readyz", headers: headers)?.status != 200 {
             guard Date() < deadline, serve.isRunning else {
                 throw FixtureError("revisit serve is not ready after 60 s: \(serve.stderr.suffix(2_000))")
             }
             Thread.sleep(forTimeInterval: 0.1)
         }
+        return (serve, port)
     }
+
+    /// Another `revisit serve` on the fixture's topics (see ``startServe(_:bootstrap:environment:headers:)``).
+    func startServe(_ arguments: [String], environment: [String: String] = [:], headers: [String: String] = [:]) throws -> (RevisitProcess.Child, Int) {
+        try Self.startServe(["--http", "127.0.0.1:0"] + arguments, bootstrap: pipeline.cluster.bootstrap, environment: environment, headers: headers)
+    }
+
+    /// A random bearer token (32 hex digits).
+    static func newToken() -> String {
+        UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
+
+    /// A temporary file holding `text`, readable by its owner only; the caller removes it.
+    static func secretFile(_ text: String, mode: Int = 0o600) throws -> String {
+        let path = NSTemporaryDirectory() + "revisit-secret-\(UUID().uuidString)"
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+            throw FixtureError("cannot write \(path)")
+        }
+        return path
+    }
+
+    /// The header that opens the fixture's API.
+    var authorization: [String: String] { ["Authorization": "Bearer \(token)"] }
 
     /// Produces a `forget` of `user` and, after it, a campaign touch of a user of the same
     /// partition that moves the partition's watermark past the forget; waits until the
@@ -114,12 +166,37 @@ final class ServeFixture: @unchecked Sendable {
         return calendar.date(from: components).map { Int64($0.timeIntervalSince1970) / 86_400 }
     }
 
-    /// `GET path` of the server.
+    /// `GET path` of the server, with the API's token.
     func get(_ path: String) throws -> RawHTTP.Response {
-        guard let response = RawHTTP.get(port: port, path: path) else {
+        guard let response = RawHTTP.get(port: port, path: path, headers: authorization) else {
             throw FixtureError("no answer to GET \(path); revisit serve \(serve.isRunning ? "runs" : "has exited"): \(serve.stderr.suffix(1_000))")
         }
         return response
+    }
+
+    /// The alerts of the topic the server shows, as the topic holds them: those of users
+    /// whose latest profile record is a profile (not a tombstone) that began no later than
+    /// the alert.
+    func shownAlerts() throws -> [(id: String, type: String, at: String, json: String)] {
+        var firstSeen: [String: String?] = [:]
+        for message in try pipeline.read("revisit.profiles") {
+            let user = String(decoding: message.key ?? [], as: UTF8.self)
+            let profile = message.value.isEmpty ? nil : try JSONSerialization.jsonObject(with: Data(message.value)) as? [String: Any]
+            firstSeen[user] = profile?["first_seen"] as? String
+        }
+        return try pipeline.read("revisit.alerts").compactMap { message in
+            let json = String(decoding: message.value, as: UTF8.self)
+            let alert = try JSONSerialization.jsonObject(with: Data(message.value)) as! [String: Any]
+            let (user, at) = (alert["user_id"] as! String, alert["at"] as! String)
+            // RFC 3339 UTC with milliseconds, all alike: text order is time order.
+            guard let first = firstSeen[user] ?? nil, first <= at else { return nil }
+            return (alert["alert_id"] as! String, alert["type"] as! String, at, json)
+        }
+    }
+
+    /// An alert stream of `path` on the server, with the API's token.
+    func stream(_ path: String) -> EventStreamClient? {
+        EventStreamClient(port: port, path: path, headers: authorization)
     }
 
     /// `revisit metrics --topic revisit.metrics` with `arguments`, its stdout.

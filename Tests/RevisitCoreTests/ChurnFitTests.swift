@@ -70,7 +70,7 @@ import Testing
         #expect(abs(fit.logLikelihood - likelihood.logLikelihood(fit.parameters)) < 1e-6)
 
         // Sampling error, not the optimiser, bounds the recovery. Over 20 seeds at n = 8,000
-        // (`samplingSpread`), the relative standard deviation of the estimates was 2.0% for r,
+        // (`revisit bench fit`), the relative standard deviation of the estimates was 2.0% for r,
         // 2.5-2.9% for alpha, 4.7-5.2% for a and 6.8-7.2% for b (a and b are pinned less
         // well than their ratio). The bounds are 4 to 6 of those standard deviations, so a
         // sound fit essentially never fails them, while a wrong likelihood does: BG/NBD
@@ -179,29 +179,5 @@ extension ChurnFitTests {
         #expect(failure(#"{"user_id":"a","as_of":"2024-03-10","first_visit_day":"2024-03-01","last_visit_day":"2024-03-01","visit_days_total":2}"#)
             == .inconsistentRow(line: 1, detail: "visit_days_total 2 does not fit the first and last visit days"))
         #expect(failure(#"{"user_id":"a","tombstone":true}"#) == .empty(what: "the profile file"))
-    }
-
-    // MARK: - Measurement
-
-    /// The spread of the estimates over seeds, behind the tolerances of
-    /// `fitRecoversSimulatedParameters`. Opt-in (slow in debug builds):
-    /// `REVISIT_FIT_SPREAD=1 swift test -c release --filter samplingSpread`.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["REVISIT_FIT_SPREAD"] != nil),
-          arguments: ChurnModelKind.allCases)
-    func samplingSpread(kind: ChurnModelKind) throws {
-        let seeds = 1...20
-        var errors: [[Double]] = []
-        for seed in seeds {
-            var simulator = ChurnSimulator(kind: kind, parameters: Self.truth, seed: UInt64(seed) * 7_919)
-            let p = try ChurnModelFitter(kind: kind).fit(simulator.observations(count: 8_000, ages: 30...365)).parameters
-            let truth = Self.truth
-            errors.append([p.r / truth.r - 1, p.alpha / truth.alpha - 1, p.a / truth.a - 1, p.b / truth.b - 1])
-        }
-        for (j, name) in ["r", "alpha", "a", "b"].enumerated() {
-            let values = errors.map { $0[j] }
-            let mean = values.reduce(0, +) / Double(values.count)
-            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
-            print("\(kind.displayName) \(name): mean relative error \(mean), standard deviation \(variance.squareRoot())")
-        }
     }
 }

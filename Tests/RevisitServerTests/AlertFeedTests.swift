@@ -6,9 +6,9 @@ import Testing
 /// the recent alerts and then the new ones, nothing missed or twice.
 @Suite("Alert feed: newest first, bounded, filtered, live")
 struct AlertFeedTests {
-    static func alert(_ id: String, _ type: String, minute: Int) -> [UInt8] {
+    static func alert(_ id: String, _ type: String, minute: Int, user: String? = nil) -> [UInt8] {
         let at = String(format: "2026-05-01T10:%02d:00.000Z", minute)
-        return Array(#"{"alert_id":"\#(id)","user_id":"u-\#(id)","type":"\#(type)","severity":"info","at":"\#(at)"}"#.utf8)
+        return Array(#"{"alert_id":"\#(id)","user_id":"\#(user ?? "u-" + id)","type":"\#(type)","severity":"info","at":"\#(at)"}"#.utf8)
     }
 
     @Test("Newest first by time whatever the arrival order; the oldest leave a full feed; duplicates are ignored")
@@ -47,13 +47,55 @@ struct AlertFeedTests {
         try feed.apply(value: Self.alert("d", "dormant", minute: 4), source: "test")
         try feed.apply(value: Self.alert("e", "churned", minute: 0), source: "test")
         feed.close()
-        var live: [String] = []
-        for await alert in subscription.live { live.append(alert.id) }
-        #expect(live == ["d", "e"])
+        var live: [AlertFeed.Update] = []
+        for await update in subscription.live { live.append(update) }
+        #expect(live.map(Self.id) == ["d", "e"])
         #expect(feed.subscriberCount == 0)
         let late = feed.subscribe(types: nil, limit: 5)
-        var after: [String] = []
-        for await alert in late.live { after.append(alert.id) }
+        var after: [AlertFeed.Update] = []
+        for await update in late.live { after.append(update) }
         #expect(after.isEmpty && late.recent.isEmpty)
+    }
+
+    @Test("A forget drops the user's alerts and tells every subscriber, whatever its filter")
+    func forget() async throws {
+        let feed = AlertFeed()
+        try feed.apply(value: Self.alert("a", "churned", minute: 1, user: "alice"), source: "test")
+        try feed.apply(value: Self.alert("b", "churned", minute: 2, user: "bob"), source: "test")
+        try feed.apply(value: Self.alert("c", "dormant", minute: 3, user: "alice"), source: "test")
+        let subscription = feed.subscribe(types: ["recalled"], limit: 5)
+        feed.forget(user: "alice")
+        #expect(feed.recent(limit: 10).map(\.id) == ["b"])
+        #expect(feed.count == 1)
+        // Alice comes back: a new alert of hers is kept and sent again.
+        try feed.apply(value: Self.alert("d", "recalled", minute: 4, user: "alice"), source: "test")
+        feed.close()
+        var live: [AlertFeed.Update] = []
+        for await update in subscription.live { live.append(update) }
+        #expect(live.map(Self.id) == ["forgotten alice", "d"])
+        #expect(feed.recent(limit: 10).map(\.id) == ["d", "b"])
+    }
+
+    @Test("Only alerts the feed may show are listed and sent")
+    func shownOnly() async throws {
+        let feed = AlertFeed { $0.user != "hidden" }
+        try feed.apply(value: Self.alert("a", "churned", minute: 1, user: "hidden"), source: "test")
+        try feed.apply(value: Self.alert("b", "churned", minute: 2, user: "shown"), source: "test")
+        let subscription = feed.subscribe(types: nil, limit: 5)
+        #expect(subscription.recent.map(\.id) == ["b"])
+        try feed.apply(value: Self.alert("c", "churned", minute: 3, user: "hidden"), source: "test")
+        try feed.apply(value: Self.alert("d", "churned", minute: 4, user: "shown"), source: "test")
+        feed.close()
+        var live: [AlertFeed.Update] = []
+        for await update in subscription.live { live.append(update) }
+        #expect(live.map(Self.id) == ["d"])
+        #expect(feed.count == 4, "kept, to be shown once the user may be")
+    }
+
+    static func id(_ update: AlertFeed.Update) -> String {
+        switch update {
+        case .alert(let alert): alert.id
+        case .forgotten(let user): "forgotten \(user)"
+        }
     }
 }

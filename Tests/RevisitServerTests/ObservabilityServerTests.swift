@@ -44,13 +44,26 @@ struct ObservabilityServerTests {
         }
     }
 
-    @Test("HOST:PORT addresses, IPv6 in brackets; anything else is refused with what to write")
+    @Test("HOST:PORT addresses, IPv6 in brackets, a port alone on 127.0.0.1; anything else is refused with what to write")
     func listenAddresses() throws {
         #expect(try HTTPListenAddress(parsing: "127.0.0.1:9400") == HTTPListenAddress(host: "127.0.0.1", port: 9400))
         #expect(try HTTPListenAddress(parsing: "[::]:0") == HTTPListenAddress(host: "::", port: 0))
         #expect(try HTTPListenAddress(parsing: "[::1]:80").description == "[::1]:80")
-        for bad in ["9400", ":9400", "::1:80", "host:", "host:65536", "host:-1", "[::1:80", "host:port"] {
+        #expect(try HTTPListenAddress(parsing: "9400") == HTTPListenAddress(host: "127.0.0.1", port: 9400))
+        #expect(try HTTPListenAddress(parsing: "0") == HTTPListenAddress(host: "127.0.0.1", port: 0))
+        for bad in ["65536", ":9400", "::1:80", "host:", "host:65536", "host:-1", "[::1:80", "host:port", "-1", ""] {
             #expect(throws: HTTPListenAddressError.self, "\(bad)") { try HTTPListenAddress(parsing: bad) }
+        }
+    }
+
+    @Test("Loopback: localhost, 127.0.0.0/8 and ::1; every other address reaches beyond this host")
+    func loopback() throws {
+        for address in ["127.0.0.1:80", "127.1.2.3:80", "localhost:80", "LOCALHOST:80", "[::1]:80", "8080"] {
+            #expect(try HTTPListenAddress(parsing: address).isLoopback, "\(address)")
+        }
+        for address in ["0.0.0.0:80", "[::]:80", "10.0.0.1:80", "192.168.1.2:80", "example.com:80", "127.0.0.1.example.com:80",
+                        "128.0.0.1:80", "127.0.0.256:80", "[::2]:80"] {
+            #expect(try !HTTPListenAddress(parsing: address).isLoopback, "\(address)")
         }
     }
 

@@ -49,12 +49,14 @@ struct PipelineMetricsTests {
         counted.deadLetters = [.notJSON: 2, .tooLate: 1]
         metrics.publish(PartitionMetricsSample(partition: 0, counted: counted), wallClock: 0)
         metrics.publish(PartitionMetricsSample(partition: 3, counted: counted), wallClock: 0)
+        let transport = ClientErrorKind(client: .producer, code: "_TRANSPORT")
+        let allDown = ClientErrorKind(client: .consumer, code: "_ALL_BROKERS_DOWN")
         metrics.publish(ProcessMetricsSample(
             outputsByTopic: ["revisit.profiles": 5, "revisit.dlq": 3], outputsAlreadyWritten: 2, checkpoints: 4,
-            backpressurePauses: 1, resets: 0, partitionsAssigned: 2, outputQueue: 17))
+            backpressurePauses: 1, resets: 0, partitionsAssigned: 2, outputQueue: 17, clientErrors: [transport: 3]))
         metrics.publish(ProcessMetricsSample(
             outputsByTopic: ["revisit.profiles": 8, "revisit.dlq": 3], outputsAlreadyWritten: 2, checkpoints: 6,
-            backpressurePauses: 1, resets: 1, partitionsAssigned: 2, outputQueue: 0))
+            backpressurePauses: 1, resets: 1, partitionsAssigned: 2, outputQueue: 0, clientErrors: [transport: 5, allDown: 1]))
         let series = Exposition(observability.registry.emitToString())
         #expect(series["revisit_input_messages_total"] == 20)
         #expect(series[#"revisit_input_records_total{outcome="applied"}"#] == 12)
@@ -72,6 +74,8 @@ struct PipelineMetricsTests {
         #expect(series["revisit_resets_total"] == 1)
         #expect(series["revisit_partitions_assigned"] == 2)
         #expect(series["revisit_output_queue_records"] == 0)
+        #expect(series[#"revisit_kafka_client_errors_total{client="producer",code="_TRANSPORT"}"#] == 5)
+        #expect(series[#"revisit_kafka_client_errors_total{client="consumer",code="_ALL_BROKERS_DOWN"}"#] == 1)
     }
 
     @Test("Partition gauges follow the latest sample; lag and watermark appear once known; a released partition's series go")

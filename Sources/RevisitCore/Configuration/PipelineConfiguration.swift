@@ -50,6 +50,9 @@ public struct RetentionRules: Sendable, Equatable {
     public var maxEventBytes = 65_536
     /// `max_future_skew`: how far past the wall clock an event time may be.
     public var maxFutureSkew: TimeSpan = .days(1)
+    /// `dead_letter_fields`: what the dead-letter topic keeps of an invalid event (by
+    /// default its original key and bytes, SPEC 6).
+    public var deadLetterFields: DeadLetterFields = .all
 
     // MARK: - Time (SPEC 2)
     /// `allowed_lateness`: how far the watermark trails the largest event time seen.

@@ -1,3 +1,4 @@
+import RevisitSecrets
 import Yams
 
 /// Reads a pipeline file (SPEC 9) and `--set NAME=VALUE` overrides into a checked
@@ -189,7 +190,7 @@ private struct LoadState {
         }
         guard let setting else {
             let property = String(name.dropFirst("kafka.".count))
-            let secret = PipelineSettingCatalog.isSecret(name)
+            let secret = SecretProperties.isSecret(name)
             guard !property.isEmpty, case let .scalar(text)? = value else {
                 throw .invalidValue(
                     setting: name, value: secret ? nil : value?.description,
@@ -224,10 +225,10 @@ private struct LoadState {
     /// The argument with the value hidden when it names a secret property.
     static func redacted(_ argument: String) -> String {
         guard let equals = argument.firstIndex(of: "=") else {
-            return PipelineSettingCatalog.isSecret(argument) ? "(hidden)" : argument
+            return SecretProperties.mentionsSecret(argument) ? "(hidden)" : argument
         }
         let name = argument[..<equals]
-        return PipelineSettingCatalog.isSecret(String(name)) ? "\(name)=(hidden)" : argument
+        return SecretProperties.isSecret(String(name)) ? "\(name)=(hidden)" : argument
     }
 
     private static func syntaxError(_ error: YamlError, file: String) -> PipelineConfigurationError {

@@ -87,6 +87,36 @@ struct PipelineSetting: Sendable {
              valid: { $0.allSatisfy { $0 > 0 && $0 < 1 } && isAscending($0) })
     }
 
+    /// `all`, or a list of member names (`[event_id, type, ts]`; `[]` keeps none).
+    static func deadLetterFields(_ name: String, _ path: Path<DeadLetterFields>) -> PipelineSetting {
+        PipelineSetting(
+            name: name,
+            accepts: "all (the original message), or a list of the event's top-level field names to keep, "
+                + "each 1 to 128 bytes (e.g. [event_id, type, ts]; [] keeps none)",
+            isList: true,
+            read: { configuration in
+                switch configuration[keyPath: path] {
+                case .all: .scalar(DeadLetterFields.allName)
+                case .only(let names): .list(names)
+                }
+            },
+            write: { configuration, value in
+                let names: [String]
+                switch value {
+                case .scalar(let text): names = [text]
+                case .list(let items): names = items
+                }
+                if names == [DeadLetterFields.allName] {
+                    configuration[keyPath: path] = .all
+                    return true
+                }
+                guard names.allSatisfy(DeadLetterFields.isFieldName) else { return false }
+                configuration[keyPath: path] = .only(names)
+                return true
+            }
+        )
+    }
+
     // MARK: - Building blocks
 
     private static func scalar<Value: Sendable>(

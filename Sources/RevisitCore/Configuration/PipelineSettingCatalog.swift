@@ -19,6 +19,7 @@ enum PipelineSettingCatalog {
         .count("max_event_bytes", \.rules.maxEventBytes,
                accepts: "a whole number of bytes from 1 to 100000000 (e.g. 65536)", range: 1...100_000_000),
         .duration("max_future_skew", \.rules.maxFutureSkew, allowZero: true),
+        .deadLetterFields("dead_letter_fields", \.rules.deadLetterFields),
 
         // MARK: Time (SPEC 2)
         .duration("allowed_lateness", \.rules.allowedLateness, allowZero: true),
@@ -67,14 +68,6 @@ enum PipelineSettingCatalog {
 
     /// The group of topic property overrides: `topic_configs.<role>.<topic property>`.
     static let topicConfigsGroup = "topic_configs"
-
-    /// Whether a `kafka.` property holds a secret whose value must never be printed.
-    static func isSecret(_ name: String) -> Bool {
-        let lowered = name.lowercased()
-        return lowered.contains("password") || lowered.contains("secret")
-            || lowered.hasSuffix("sasl.oauthbearer.config") || lowered.hasSuffix("ssl.key.pem")
-            || lowered.hasSuffix("sasl.jaas.config")
-    }
 
     // MARK: - Suggestions
 

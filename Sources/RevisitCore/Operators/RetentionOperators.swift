@@ -331,8 +331,20 @@ struct RetentionOperators: Sendable {
 
     /// Every user's profile as of `instant`, in slot order (end of a replay).
     mutating func emitAllProfiles(at instant: Int64) {
-        for slot in 0..<users.slotCount where users.isLive(slot) && users.states[slot].hasActivity {
-            outputs.append(.profile(profile(UInt32(slot), at: instant, cause: .endOfInput)))
+        _ = emitProfiles(at: instant, from: 0, until: nil)
+    }
+
+    /// Emits the end-of-input profiles of the users from `slot` on, stopping once `outputs`
+    /// holds `limit` records; returns the slot to continue from, nil when every user's is out.
+    mutating func emitProfiles(at instant: Int64, from slot: Int, until limit: Int?) -> Int? {
+        var slot = slot
+        while slot < users.slotCount {
+            if let limit, outputs.count >= limit { return slot }
+            if users.isLive(slot) && users.states[slot].hasActivity {
+                outputs.append(.profile(profile(UInt32(slot), at: instant, cause: .endOfInput)))
+            }
+            slot += 1
         }
+        return nil
     }
 }

@@ -16,8 +16,21 @@ public enum TopicRole: String, Sendable, Hashable, CaseIterable, CustomStringCon
     /// `<application_id>.state`: state changes, snapshots and checkpoints.
     case state
 
-    /// The output roles, in the order of ``TopicNames``' output topics.
+    /// The output roles: every role but ``state``, in declaration order (the order of
+    /// ``TopicNames/outputs``).
     public static let outputs: [TopicRole] = [.profiles, .sessions, .alerts, .metrics, .dlq]
+
+    /// The role's position in ``allCases``, where a task's per-topic counts keep it.
+    public var ordinal: Int {
+        switch self {
+        case .profiles: 0
+        case .sessions: 1
+        case .alerts: 2
+        case .metrics: 3
+        case .dlq: 4
+        case .state: 5
+        }
+    }
 
     /// Whether the topic is compacted by key: the latest record per key is what it keeps.
     var isKeyed: Bool { self == .profiles || self == .metrics || self == .state }
@@ -26,6 +39,9 @@ public enum TopicRole: String, Sendable, Hashable, CaseIterable, CustomStringCon
 }
 
 extension TopicNames {
+    /// The output topics a task writes, in ``TopicRole/outputs`` order.
+    public var outputs: [String] { TopicRole.outputs.map { name(of: $0)! } }
+
     /// The name of the output topic with `role` (nil for ``TopicRole/state``, whose name
     /// comes from the application id).
     public func name(of role: TopicRole) -> String? {

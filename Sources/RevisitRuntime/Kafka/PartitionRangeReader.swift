@@ -18,6 +18,9 @@ public struct PartitionRangeReader: Sendable {
     public var clientID: String
     /// How long reading may go without a message while a partition is unfinished.
     public var stallTimeout: TimeInterval = 30
+    /// When set, reading gives up (``PipelineError/Kind/interrupted``) once it is requested:
+    /// a stopping process does not wait for a cluster that is away.
+    var interruption: WaitInterruption?
 
     public init(kafka: KafkaConfiguration, clientID: String) {
         self.kafka = kafka
@@ -93,6 +96,9 @@ public struct PartitionRangeReader: Sendable {
         var lastProgress = Date()
         var batch = ConsumerBatch()
         while !unfinished.isEmpty {
+            if interruption?.isRequested == true {
+                throw PipelineError(.interrupted, "stopping: gave up reading \(unfinished.count) partitions", isRetriable: true)
+            }
             do {
                 try consumer.poll(into: &batch, maxMessages: 10_000, timeoutMilliseconds: 100)
             } catch {

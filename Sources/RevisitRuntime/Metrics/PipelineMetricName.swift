@@ -30,6 +30,9 @@ public enum PipelineMetricName {
     public static let restoredUsers = "revisit_restored_users_total"
     /// Wall-clock seconds spent restoring (partitions restored together count once).
     public static let restoreSeconds = "revisit_restore_seconds_total"
+    /// Errors the Kafka clients reported and recovered from, by `client` (`consumer` or
+    /// `producer`) and librdkafka's `code` name.
+    public static let clientErrors = "revisit_kafka_client_errors_total"
 
     // MARK: - Gauges of the process
 
@@ -74,6 +77,7 @@ public enum PipelineMetricName {
         restoredPartitions: "Partitions restored from the state topic.",
         restoredUsers: "Users restored from the state topic.",
         restoreSeconds: "Wall-clock seconds spent restoring partitions.",
+        clientErrors: "Errors the Kafka clients reported and recovered from, by client and librdkafka error code.",
         partitionsAssigned: "Input partitions this process holds.",
         partitionsRestoring: "Input partitions being restored now.",
         outputQueue: "Output records handed to the writer and not yet taken by the producer.",

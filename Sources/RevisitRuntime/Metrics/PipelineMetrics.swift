@@ -38,6 +38,8 @@ public final class PipelineMetrics {
     private let partitionsRestoring: Gauge
     private let outputQueue: Gauge
     private let checkpointDuration: CoreMetrics.Timer
+    /// By client and code, created at the first error of each.
+    private var clientErrors: [ClientErrorKind: Counter] = [:]
     private var partitions: [Int32: PartitionGauges] = [:]
     /// The totals of the previous process sample, which the counters already hold.
     private var previous = ProcessMetricsSample()
@@ -115,6 +117,13 @@ public final class PipelineMetrics {
         resets.increment(by: grown(sample.resets, previous.resets))
         partitionsAssigned.record(sample.partitionsAssigned)
         outputQueue.record(sample.outputQueue)
+        for (kind, total) in sample.clientErrors {
+            let counter = clientErrors[kind] ?? Counter(
+                label: PipelineMetricName.clientErrors, dimensions: [("client", kind.client.rawValue), ("code", kind.code)],
+                factory: factory)
+            clientErrors[kind] = counter
+            counter.increment(by: grown(total, previous.clientErrors[kind] ?? 0))
+        }
         previous = sample
     }
 

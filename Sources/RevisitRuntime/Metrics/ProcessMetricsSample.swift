@@ -12,10 +12,13 @@ public struct ProcessMetricsSample: Sendable, Equatable {
     public var partitionsAssigned: Int
     /// Output records handed to the writer and not yet taken by the producer.
     public var outputQueue: Int
+    /// Errors the Kafka clients reported and recovered from, by client and code.
+    public var clientErrors: [ClientErrorKind: Int]
 
     public init(
         outputsByTopic: [String: Int] = [:], outputsAlreadyWritten: Int = 0, checkpoints: Int = 0,
-        backpressurePauses: Int = 0, resets: Int = 0, partitionsAssigned: Int = 0, outputQueue: Int = 0
+        backpressurePauses: Int = 0, resets: Int = 0, partitionsAssigned: Int = 0, outputQueue: Int = 0,
+        clientErrors: [ClientErrorKind: Int] = [:]
     ) {
         self.outputsByTopic = outputsByTopic
         self.outputsAlreadyWritten = outputsAlreadyWritten
@@ -24,5 +27,6 @@ public struct ProcessMetricsSample: Sendable, Equatable {
         self.resets = resets
         self.partitionsAssigned = partitionsAssigned
         self.outputQueue = outputQueue
+        self.clientErrors = clientErrors
     }
 }

@@ -27,47 +27,46 @@ public struct OutputMessageEncoder: Sendable {
     /// producer's queue is full, serves delivery reports into `reports` until there is room.
     /// A record whose message is among `written` is not sent (it uses that one up).
     ///
-    /// - Returns: the index in ``TopicNames/outputs`` of the topic it was sent to, or nil
-    ///   when it was already written.
-    public func send(
-        _ record: borrowing OutputRecord, partition: Int32, through producer: KafkaProducer, buffer: inout JSONBuffer,
+    /// - Returns: the role of the topic it was sent to, or nil when it was already written.
+    func send(
+        _ record: borrowing OutputRecord, partition: Int32, through producer: some OutputProducer, buffer: inout JSONBuffer,
         skipping written: inout WrittenOutputs, reports: inout [DeliveryReport]
-    ) throws(KafkaError) -> Int? {
+    ) throws(KafkaError) -> TopicRole? {
         // One switch takes out the payload, once: each access to an enum's payload copies it,
         // with every string it holds.
-        let slot: Int
+        let role: TopicRole
         let key: String
         let timestamp: Int64
         buffer.removeAll()
         switch record {
         case .profile(let p):
             OutputEncoder.append(p, to: &buffer)
-            (slot, key, timestamp) = (0, p.userID, p.instant)
+            (role, key, timestamp) = (.profiles, p.userID, p.instant)
         case .session(let s):
             OutputEncoder.append(s, to: &buffer)
-            (slot, key, timestamp) = (1, s.userID, s.closedAt)
+            (role, key, timestamp) = (.sessions, s.userID, s.closedAt)
         case .alert(let a):
             OutputEncoder.append(a, to: &buffer)
-            (slot, key, timestamp) = (2, a.userID, a.at)
+            (role, key, timestamp) = (.alerts, a.userID, a.at)
         case .tombstone(let user, let at):
             let sent = try send(topic: topics.profiles, partition: partition, key: user, value: nil, timestamp: at,
                                 producer: producer, written: &written, reports: &reports)
-            return sent ? 0 : nil
+            return sent ? .profiles : nil
         case .deadLetter(let d):
-            return try send(d, partition: partition, producer: producer, written: &written, reports: &reports) ? 3 : nil
+            return try send(d, partition: partition, producer: producer, written: &written, reports: &reports) ? .dlq : nil
         case .metrics(let m, let closedAt):
             OutputEncoder.append(m, to: &buffer)
-            (slot, key, timestamp) = (4, EventTime.formatDate(m.date), closedAt)
+            (role, key, timestamp) = (.metrics, EventTime.formatDate(m.date), closedAt)
         }
         let sent = try buffer.withBytes { value throws(KafkaError) in
-            try send(topic: outputTopics[slot], partition: partition, key: key, value: value, timestamp: timestamp,
+            try send(topic: outputTopics[role.ordinal], partition: partition, key: key, value: value, timestamp: timestamp,
                      producer: producer, written: &written, reports: &reports)
         }
-        return sent ? slot : nil
+        return sent ? role : nil
     }
 
     private func send(
-        _ d: DeadLetterRecord, partition: Int32, producer: KafkaProducer, written: inout WrittenOutputs,
+        _ d: DeadLetterRecord, partition: Int32, producer: some OutputProducer, written: inout WrittenOutputs,
         reports: inout [DeliveryReport]
     ) throws(KafkaError) -> Bool {
         let topic = topics.dlq
@@ -80,21 +79,21 @@ public struct OutputMessageEncoder: Sendable {
             }
             if written.consume(id) { return false }
         }
-        try producer.waitingForRoom(&reports) { () throws(KafkaError) in
-            try producer.send(OutgoingMessage(
+        try producer.send(
+            OutgoingMessage(
                 topic: topic, partition: partition, key: d.key, value: d.value,
                 headers: [
                     KafkaHeader(name: "revisit.error", string: d.reason.rawValue),
                     KafkaHeader(name: "revisit.detail", string: d.detail),
                     KafkaHeader(name: Self.sourceHeader, value: source),
-                ]))
-        }
+                ]),
+            reports: &reports)
         return true
     }
 
     private func send(
         topic: String, partition: Int32, key: String, value: UnsafeRawBufferPointer?, timestamp: Int64?,
-        producer: KafkaProducer, written: inout WrittenOutputs, reports: inout [DeliveryReport]
+        producer: some OutputProducer, written: inout WrittenOutputs, reports: inout [DeliveryReport]
     ) throws(KafkaError) -> Bool {
         var key = key
         let sent: Result<Bool, KafkaError> = key.withUTF8 { keyBytes in
@@ -104,9 +103,8 @@ public struct OutputMessageEncoder: Sendable {
                 return .success(false)
             }
             return Result { () throws(KafkaError) in
-                try producer.waitingForRoom(&reports) { () throws(KafkaError) in
-                    try producer.send(topic: topic, partition: partition, key: key, value: value, timestamp: timestamp)
-                }
+                try producer.send(
+                    topic: topic, partition: partition, key: key, value: value, timestamp: timestamp, reports: &reports)
                 return true
             }
         }
@@ -126,8 +124,4 @@ extension TopicNames {
         names.dlq = prefix + dlq
         return names
     }
-
-    /// The output topics a task writes, in a fixed order (the index ``OutputMessageEncoder``
-    /// reports for each).
-    public var outputs: [String] { [profiles, sessions, alerts, dlq, metrics] }
 }

@@ -46,7 +46,7 @@ final class OutputWriter: Sendable {
         /// Output records given to the producer, and skipped as already written.
         var outputsWritten = 0
         var outputsAlreadyWritten = 0
-        /// ``outputsWritten`` by output topic, in ``TopicNames/outputs`` order.
+        /// ``outputsWritten`` by output topic, indexed by ``TopicRole/ordinal``.
         var outputsWrittenPerTopic: [Int]
         var nextTicket: Ticket = 1
         /// Checkpoints made durable, by ticket and partition, until the processing thread takes them.
@@ -71,15 +71,23 @@ final class OutputWriter: Sendable {
     private let progressed = DispatchSemaphore(value: 0)
     private let stateTopic: String
     private let encoder: OutputMessageEncoder
+    private let errors: ClientErrorLog
     private let logger: Logger
+    /// Set when a stop's deadline passed: the waits for the cluster give up.
+    private let interruption = WaitInterruption()
 
-    /// Starts the writer thread with a producer of `configuration`.
-    init(configuration: KafkaProducerConfiguration, topics: TopicNames, stateTopic: String, logger: Logger) {
+    /// Starts the writer thread, which creates its producer with `makeProducer` (a producer
+    /// belongs to the thread that uses it). Its client errors go to `errors`.
+    init(
+        makeProducer: @escaping @Sendable (WaitInterruption) throws(KafkaError) -> any OutputProducer,
+        topics: TopicNames, stateTopic: String, errors: ClientErrorLog, logger: Logger
+    ) {
         self.stateTopic = stateTopic
         self.encoder = OutputMessageEncoder(topics: topics)
+        self.errors = errors
         self.logger = logger
         self.state = Mutex(State(outputsWrittenPerTopic: Array(repeating: 0, count: topics.outputs.count)))
-        let thread = Thread { [self] in self.run(configuration) }
+        let thread = Thread { [self] in self.run(makeProducer) }
         thread.name = "revisit-writer"
         thread.start()
     }
@@ -137,11 +145,11 @@ final class OutputWriter: Sendable {
     /// Waits up to `timeout` seconds for `ticket`: its durable checkpoints, or nil when it
     /// is not done by then (or the writer stopped on a fatal error).
     func wait(for ticket: Ticket, timeout: TimeInterval) -> [Int32: Checkpoint]? {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = DispatchTime.now() + timeout
         while true {
             if let done = durableCheckpoints(ticket) { return done }
-            guard fatalError == nil, Date() < deadline else { return nil }
-            _ = progressed.wait(timeout: .now() + 0.05)
+            guard fatalError == nil, DispatchTime.now() < deadline else { return nil }
+            _ = progressed.wait(timeout: min(deadline, .now() + 0.05))
         }
     }
 
@@ -161,9 +169,9 @@ final class OutputWriter: Sendable {
 
     /// Waits until at most `limit` records are pending (backpressure), or `timeout` passes.
     func waitForPending(atMost limit: Int, timeout: TimeInterval) {
-        let deadline = Date().addingTimeInterval(timeout)
-        while pendingRecords > limit, Date() < deadline, fatalError == nil {
-            _ = progressed.wait(timeout: .now() + 0.02)
+        let deadline = DispatchTime.now() + timeout
+        while pendingRecords > limit, DispatchTime.now() < deadline, fatalError == nil {
+            _ = progressed.wait(timeout: min(deadline, .now() + 0.02))
         }
     }
 
@@ -180,13 +188,27 @@ final class OutputWriter: Sendable {
     var fatalError: PipelineError? { state.withLock { $0.fatal } }
 
     /// Writes what was handed over, waits up to `timeout` seconds for it to be
-    /// acknowledged, and ends the thread.
+    /// acknowledged, and ends the thread; after `timeout`, the writer gives up what is left
+    /// (a send waiting for queue room included) and ends within a second.
     func stop(timeout: TimeInterval) {
         enqueue(.stop)
-        let deadline = Date().addingTimeInterval(timeout)
-        while !state.withLock({ $0.stopped }), Date() < deadline {
-            _ = progressed.wait(timeout: .now() + 0.05)
+        if !waitUntilStopped(timeout: timeout) {
+            interruption.request()
+            _ = waitUntilStopped(timeout: 1)
         }
+    }
+
+    /// Gives up waiting for the cluster from now on: what is still unacknowledged stays so.
+    /// A stop whose deadline passed calls it before its last waits.
+    func interruptWaits() { interruption.request() }
+
+    private func waitUntilStopped(timeout: TimeInterval) -> Bool {
+        let deadline = DispatchTime.now() + timeout
+        while !state.withLock({ $0.stopped }) {
+            guard DispatchTime.now() < deadline else { return false }
+            _ = progressed.wait(timeout: min(deadline, .now() + 0.05))
+        }
+        return true
     }
 
     private func enqueue(_ work: Work) {
@@ -207,88 +229,25 @@ final class OutputWriter: Sendable {
 
     // MARK: - The writer thread
 
-    /// Where the writes of one task stand, per slot: the output topics in
-    /// ``TopicNames/outputs`` order, then the state topic. Delivery reports of one partition
-    /// arrive in the order its messages were sent (the producer is idempotent), so counting
-    /// them tells which report is the last one before a checkpoint.
-    private final class TaskWrites {
-        /// Messages with a smaller id were sent for an earlier owner of the partition in this
-        /// process; their reports are ignored.
-        var firstMessageID: UInt64
-        var sent: [Int]
-        var reported: [Int]
-        /// Per output slot, the offset after the last message reported; -1 while unknown.
-        var ends: [Int64]
-        /// Outputs found already written after the task's checkpoint, not to write again.
-        var written: WrittenOutputs
-        /// A message of the task was not delivered: none of its checkpoints becomes durable.
-        var failed = false
-        /// Checkpoints handed over and not yet durable, oldest first.
-        var checkpoints = Deque<PendingCheckpoint>()
-
-        init(firstMessageID: UInt64, slots: Int, ends: [Int64], written: WrittenOutputs) {
-            self.firstMessageID = firstMessageID
-            self.sent = Array(repeating: 0, count: slots)
-            self.reported = Array(repeating: 0, count: slots)
-            self.ends = ends
-            self.written = written
-        }
-    }
-
-    private struct PendingCheckpoint {
-        var ticket: Ticket
-        var checkpoint: Checkpoint
-        var fillsOutputEnds: Bool
-        /// Per output slot, how many messages were sent before the checkpoint.
-        var outputTargets: [Int]
-        /// Per output slot, the end offset once the report of the last message before the
-        /// checkpoint arrived.
-        var capturedEnds: [Int64?]
-        /// Once the checkpoint record is sent: the state-topic count that includes it.
-        var recordTarget: Int?
-    }
-
-    /// What the writer thread keeps: the producer and where every task's writes stand.
+    /// What the writer thread keeps: the producer, the decisions about every task's writes,
+    /// and the delivery reports not yet taken in.
     private final class WriterThreadState {
-        let producer: KafkaProducer
-        let slotTopics: [String]
-        var tasks: [Int32: TaskWrites] = [:]
+        let producer: any OutputProducer
+        var machine: StateMachine
         var reports: [DeliveryReport] = []
-        /// Partitions of each checkpoint ticket not yet durable or failed.
-        var ticketsOpen: [Ticket: Int] = [:]
 
-        init(producer: KafkaProducer, outputTopics: [String], stateTopic: String) {
+        init(producer: any OutputProducer, machine: StateMachine) {
             self.producer = producer
-            self.slotTopics = outputTopics + [stateTopic]
+            self.machine = machine
         }
-
-        var stateSlot: Int { slotTopics.count - 1 }
-
-        func newTask(outputEnds: [String: Int64], written: WrittenOutputs = WrittenOutputs()) -> TaskWrites {
-            TaskWrites(
-                firstMessageID: producer.upcomingMessageID, slots: slotTopics.count,
-                ends: slotTopics.dropLast().map { outputEnds[$0] ?? -1 }, written: written)
-        }
-
-        /// The writes of the task of `partition`, created when it has none yet.
-        func task(_ partition: Int32) -> TaskWrites {
-            if let task = tasks[partition] { return task }
-            let task = newTask(outputEnds: [:])
-            tasks[partition] = task
-            return task
-        }
-
-        func slot(of topic: String) -> Int? { slotTopics.firstIndex(of: topic) }
-
-        var hasPendingCheckpoints: Bool { tasks.values.contains { !$0.checkpoints.isEmpty } }
     }
 
-    private func run(_ configuration: KafkaProducerConfiguration) {
+    private func run(_ makeProducer: @Sendable (WaitInterruption) throws(KafkaError) -> any OutputProducer) {
         let writer: WriterThreadState
         do {
             writer = WriterThreadState(
-                producer: try KafkaProducer(configuration: configuration, logger: logger),
-                outputTopics: encoder.topics.outputs, stateTopic: stateTopic)
+                producer: try makeProducer(interruption),
+                machine: StateMachine(outputTopics: encoder.topics.outputs, stateTopic: stateTopic))
         } catch {
             finish(fatal: PipelineError(error))
             return
@@ -299,9 +258,9 @@ final class OutputWriter: Sendable {
             state.withLock { state in swap(&batch, &state.work) }
             if batch.isEmpty {
                 // With checkpoints waiting for acknowledgements, wait in the producer for them.
-                let waiting = writer.hasPendingCheckpoints
+                let waiting = writer.machine.hasPendingCheckpoints
                 writer.producer.poll(timeoutMilliseconds: waiting ? 5 : 0, into: &writer.reports)
-                guard advance(writer) else { return }
+                guard takeReports(writer), checkClient(writer) else { return }
                 if !waiting { _ = workArrived.wait(timeout: .now() + 0.01) }
                 continue
             }
@@ -309,58 +268,16 @@ final class OutputWriter: Sendable {
             while let work = batch.popFirst() {
                 switch consume work {
                 case .records(let partition, var records):
-                    // Locals in the loop: inout access to a class's properties is checked at run time.
-                    let task = writer.task(partition)
-                    let producer = writer.producer
-                    var written = WrittenOutputs()
-                    swap(&written, &task.written)
-                    var reports: [DeliveryReport] = []
-                    var sent = [Int](repeating: 0, count: writer.stateSlot)
-                    var skipped = 0
-                    do {
-                        // Through a buffer pointer the records are borrowed, not copied with
-                        // every string they hold.
-                        try records.withUnsafeBufferPointer { records throws(KafkaError) in
-                            for index in records.indices {
-                                if let slot = try encoder.send(
-                                    records[index], partition: partition, through: producer, buffer: &buffer,
-                                    skipping: &written, reports: &reports) {
-                                    sent[slot] += 1
-                                } else {
-                                    skipped += 1
-                                }
-                            }
-                        }
-                    } catch {
-                        finish(fatal: PipelineError(error))
-                        return
-                    }
-                    swap(&written, &task.written)
-                    writer.reports += reports
-                    for (slot, count) in sent.enumerated() { task.sent[slot] += count }
-                    let count = records.count
-                    records.removeAll(keepingCapacity: true)
-                    state.withLock { state in
-                        state.pendingRecords -= count
-                        state.outputsWritten += count - skipped
-                        state.outputsAlreadyWritten += skipped
-                        for (slot, count) in sent.enumerated() where count > 0 { state.outputsWrittenPerTopic[slot] += count }
-                        if state.emptiedBuffers.count < Self.emptiedBufferLimit {
-                            state.emptiedBuffers.append(records)
-                        }
-                    }
+                    guard send(&records, of: partition, writer, buffer: &buffer) else { return }
                 case .startTask(let partition, let outputEnds, let written):
-                    if let former = writer.tasks[partition] {
-                        for pending in former.checkpoints { resolve(pending, partition: partition, durable: false, writer) }
-                    }
-                    writer.tasks[partition] = writer.newTask(outputEnds: outputEnds, written: written)
+                    let actions = writer.machine.taskStarted(
+                        partition: partition, firstMessageID: writer.producer.upcomingMessageID, outputEnds: outputEnds,
+                        written: written)
+                    guard perform(actions, writer) else { return }
                 case .checkpoint(let ticket, let requests):
-                    writer.ticketsOpen[ticket] = requests.count
-                    if requests.isEmpty { markFinished(ticket) }
-                    for request in requests {
-                        guard enqueue(request, ticket: ticket, writer) else { return }
-                    }
-                    guard advance(writer) else { return }
+                    let actions = writer.machine.checkpointsRequested(
+                        requests, ticket: ticket, firstMessageID: writer.producer.upcomingMessageID)
+                    guard perform(actions, writer) else { return }
                 case .flush(let ticket):
                     guard flush(writer) else { return }
                     markFinished(ticket)
@@ -374,143 +291,112 @@ final class OutputWriter: Sendable {
             }
             // Delivery reports once per batch of work, not per task's records.
             writer.producer.poll(timeoutMilliseconds: 0, into: &writer.reports)
-            guard advance(writer) else { return }
+            guard takeReports(writer), checkClient(writer) else { return }
         }
     }
 
-    /// Sends a checkpoint's state records and queues the checkpoint until the outputs before
-    /// it are acknowledged; false when the writer had to stop.
-    private func enqueue(_ request: CheckpointRequest, ticket: Ticket, _ writer: WriterThreadState) -> Bool {
-        let p = request.partition
-        let task = writer.task(p)
-        var pending = PendingCheckpoint(
-            ticket: ticket, checkpoint: request.checkpoint, fillsOutputEnds: request.fillsOutputEnds,
-            outputTargets: Array(task.sent.dropLast()), capturedEnds: [], recordTarget: nil)
-        // Outputs already acknowledged have their end now; the others when their reports come.
-        pending.capturedEnds = pending.outputTargets.indices.map {
-            task.reported[$0] >= pending.outputTargets[$0] ? task.ends[$0] : nil
-        }
-        guard !task.failed else {
-            resolve(pending, partition: p, durable: false, writer)
-            return true
-        }
-        for record in request.records {
-            guard send(record.message(topic: stateTopic, partition: p), writer) else { return false }
-        }
-        task.sent[writer.stateSlot] += request.records.count
-        task.checkpoints.append(pending)
-        return true
-    }
-
-    /// Takes the delivery reports in, writes the checkpoint records whose outputs are all
-    /// acknowledged, and hands over the checkpoints whose record is; false when the writer
-    /// had to stop.
-    private func advance(_ writer: WriterThreadState) -> Bool {
-        takeReports(writer)
-        for p in writer.tasks.keys {
-            guard let task = writer.tasks[p], !task.checkpoints.isEmpty else { continue }
-            for index in task.checkpoints.indices where !task.failed && task.checkpoints[index].recordTarget == nil {
-                let pending = task.checkpoints[index]
-                guard !pending.capturedEnds.contains(where: { $0 == nil }) else { break }
-                var checkpoint = pending.checkpoint
-                if pending.fillsOutputEnds {
-                    checkpoint.outputEnds = [:]
-                    for (slot, end) in pending.capturedEnds.enumerated() where end! >= 0 {
-                        checkpoint.outputEnds[writer.slotTopics[slot]] = end!
+    /// Encodes and queues one task's records; false when the writer had to stop.
+    private func send(
+        _ records: inout [OutputRecord], of partition: Int32, _ writer: WriterThreadState, buffer: inout JSONBuffer
+    ) -> Bool {
+        // Locals: inout access to a class's properties is checked at run time.
+        let producer = writer.producer
+        let firstMessageID = producer.upcomingMessageID
+        var written = WrittenOutputs()
+        writer.machine.swapWritten(of: partition, with: &written, firstMessageID: firstMessageID)
+        var reports: [DeliveryReport] = []
+        var sent = [Int](repeating: 0, count: TopicRole.outputs.count)
+        var skipped = 0
+        do {
+            // Through a buffer pointer the records are borrowed, not copied with every
+            // string they hold.
+            try records.withUnsafeBufferPointer { records throws(KafkaError) in
+                for index in records.indices {
+                    if let role = try encoder.send(
+                        records[index], partition: partition, through: producer, buffer: &buffer,
+                        skipping: &written, reports: &reports) {
+                        sent[role.ordinal] += 1
+                    } else {
+                        skipped += 1
                     }
                 }
-                guard send(StateRecord.checkpoint(checkpoint).message(topic: stateTopic, partition: p), writer) else {
-                    return false
-                }
-                task.sent[writer.stateSlot] += 1
-                task.checkpoints[index].checkpoint = checkpoint
-                task.checkpoints[index].recordTarget = task.sent[writer.stateSlot]
             }
-            while let first = task.checkpoints.first, task.failed
-                || first.recordTarget.map({ task.reported[writer.stateSlot] >= $0 }) == true {
-                task.checkpoints.removeFirst()
-                resolve(first, partition: p, durable: !task.failed, writer)
+        } catch {
+            finish(fatal: failure(error, writer))
+            return false
+        }
+        writer.machine.swapWritten(of: partition, with: &written, firstMessageID: firstMessageID)
+        writer.machine.outputsSent(partition: partition, counts: sent, firstMessageID: firstMessageID)
+        writer.reports += reports
+        let count = records.count
+        records.removeAll(keepingCapacity: true)
+        state.withLock { state in
+            state.pendingRecords -= count
+            state.outputsWritten += count - skipped
+            state.outputsAlreadyWritten += skipped
+            for (ordinal, count) in sent.enumerated() where count > 0 { state.outputsWrittenPerTopic[ordinal] += count }
+            if state.emptiedBuffers.count < Self.emptiedBufferLimit {
+                state.emptiedBuffers.append(records)
             }
         }
         return true
     }
 
-    /// Counts the reports per task and slot, capturing the end offsets checkpoints wait for.
-    private func takeReports(_ writer: WriterThreadState) {
-        guard !writer.reports.isEmpty else { return }
-        var failed: Set<Int32> = []
-        // Reports come in runs of one partition and topic (a batch's messages): task, slot
-        // and the checkpoints waiting on them are looked up once per run.
-        writer.reports.withUnsafeBufferPointer { reports in
-            var start = 0
-            while start < reports.count {
-                let first = reports[start].topicPartition
-                var end = start + 1
-                while end < reports.count, reports[end].topicPartition.partition == first.partition,
-                      reports[end].topicPartition.topic == first.topic {
-                    end += 1
-                }
-                if let task = writer.tasks[first.partition], let slot = writer.slot(of: first.topic) {
-                    count(UnsafeBufferPointer(rebasing: reports[start..<end]), of: task, slot: slot,
-                          capturesEnds: slot < writer.stateSlot, failed: &failed)
-                }
-                start = end
-            }
-        }
+    /// Hands the reports to the state machine and does what it answers; false when the
+    /// writer had to stop.
+    private func takeReports(_ writer: WriterThreadState) -> Bool {
+        let reports = writer.reports
         writer.reports.removeAll(keepingCapacity: true)
-        if !failed.isEmpty { state.withLock { $0.failed.formUnion(failed) } }
+        return perform(writer.machine.reportsArrived(reports), writer)
     }
 
-    /// Counts one run of reports of `task`'s `slot`; with `capturesEnds` (an output slot),
-    /// keeps the end offset and gives it to the checkpoints whose last message before them
-    /// is in the run.
-    private func count(
-        _ run: UnsafeBufferPointer<DeliveryReport>, of task: TaskWrites, slot: Int, capturesEnds: Bool,
-        failed: inout Set<Int32>
-    ) {
-        var reported = task.reported[slot]
-        // Only output slots have an end offset.
-        var end = capturesEnds ? task.ends[slot] : -1
-        // Checkpoints are queued in sending order, so their targets never decrease.
-        var waiting: [(index: Int, target: Int)] = []
-        if capturesEnds {
-            for index in task.checkpoints.indices {
-                let target = task.checkpoints[index].outputTargets[slot]
-                if target > reported, target <= reported + run.count { waiting.append((index, target)) }
-            }
-        }
-        var next = 0
-        for report in run where report.messageID >= task.firstMessageID {
-            reported += 1
-            if !report.isDelivered {
-                let p = report.topicPartition.partition
-                logger.error("delivery to \(report.topicPartition) failed: \(report.error!); partition \(p) restarts from its last checkpoint")
-                task.failed = true
-                failed.insert(p)
-            } else if capturesEnds {
-                end = report.offset + 1
-                // A target passed by a failed report stays unset: its task failed anyway.
-                while next < waiting.count, waiting[next].target <= reported {
-                    if waiting[next].target == reported { task.checkpoints[waiting[next].index].capturedEnds[slot] = end }
-                    next += 1
+    /// Does what the state machine asked for, in order; false when the writer had to stop.
+    private func perform(_ actions: [StateMachine.Action], _ writer: WriterThreadState) -> Bool {
+        for action in actions {
+            switch action {
+            case .sendStateRecords(let partition, let records):
+                for record in records {
+                    guard send(record.message(topic: stateTopic, partition: partition), writer) else { return false }
                 }
+            case .sendCheckpoint(let partition, let checkpoint):
+                guard send(StateRecord.checkpoint(checkpoint).message(topic: stateTopic, partition: partition), writer) else {
+                    return false
+                }
+            case .durable(let ticket, let partition, let checkpoint):
+                state.withLock { $0.durable[ticket, default: [:]][partition] = checkpoint }
+            case .finished(let ticket):
+                markFinished(ticket)
+            case .deliveryFailed(let partition, let report):
+                logger.error("delivery to \(report.topicPartition) failed: \(report.error!); partition \(partition) restarts from its last checkpoint")
+                _ = state.withLock { $0.failed.insert(partition) }
             }
         }
-        task.reported[slot] = reported
-        if capturesEnds { task.ends[slot] = end }
+        return true
     }
 
-    /// A checkpoint became durable, or cannot (its task failed or was replaced).
-    private func resolve(_ pending: PendingCheckpoint, partition: Int32, durable: Bool, _ writer: WriterThreadState) {
-        let ticket = pending.ticket
-        guard let open = writer.ticketsOpen[ticket] else { return }
-        if durable { state.withLock { $0.durable[ticket, default: [:]][partition] = pending.checkpoint } }
-        if open <= 1 {
-            writer.ticketsOpen[ticket] = nil
-            markFinished(ticket)
-        } else {
-            writer.ticketsOpen[ticket] = open - 1
+    /// Notes the producer's client errors, and stops the writer on a fatal one; false then.
+    private func checkClient(_ writer: WriterThreadState) -> Bool {
+        for error in writer.producer.takeErrors() where !error.isFatal {
+            errors.note(error, client: .producer)
         }
+        if let fatal = writer.producer.fatalClientError() {
+            finish(fatal: Self.unusable(fatal))
+            return false
+        }
+        return true
+    }
+
+    /// What stops the writer when a send failed: the producer's fatal error when it has one
+    /// (a send can be the first to see it), otherwise the send's own error.
+    private func failure(_ error: KafkaError, _ writer: WriterThreadState) -> PipelineError {
+        if let fatal = writer.producer.fatalClientError() ?? (error.isFatal ? error : nil) { return Self.unusable(fatal) }
+        return PipelineError(error)
+    }
+
+    private static func unusable(_ fatal: KafkaError) -> PipelineError {
+        PipelineError(
+            .kafka, "the producer cannot go on: \(fatal); the process stops for its supervisor to restart it",
+            isRetriable: false)
     }
 
     private func markFinished(_ ticket: Ticket) {
@@ -520,26 +406,30 @@ final class OutputWriter: Sendable {
 
     private func send(_ message: OutgoingMessage, _ writer: WriterThreadState) -> Bool {
         do {
-            try writer.producer.send(message, waitingForRoom: &writer.reports)
+            try writer.producer.send(message, reports: &writer.reports)
             return true
         } catch {
-            finish(fatal: PipelineError(error))
+            finish(fatal: failure(error, writer))
             return false
         }
     }
 
     /// Waits until everything given to the producer is acknowledged or failed, checkpoints
-    /// included; the cluster may be away for a while, so this waits as long as it takes.
+    /// included; the cluster may be away for a while, so this waits until it answers or a
+    /// stop gives up waiting (false then, as when the writer had to stop).
     private func flush(_ writer: WriterThreadState) -> Bool {
         while true {
             do {
-                writer.reports += try writer.producer.flush(timeoutMilliseconds: 1_000)
+                writer.reports += try writer.producer.flush(timeoutMilliseconds: 200)
             } catch {
                 writer.producer.poll(timeoutMilliseconds: 0, into: &writer.reports)
-                logger.warning("the cluster did not acknowledge every message yet (\(error)); waiting")
             }
-            guard advance(writer) else { return false }
-            if writer.producer.queuedMessageCount == 0, !writer.hasPendingCheckpoints { return true }
+            guard takeReports(writer), checkClient(writer) else { return false }
+            if writer.producer.queuedMessageCount == 0, !writer.machine.hasPendingCheckpoints { return true }
+            if interruption.isRequested {
+                logger.warning("stopping with \(writer.producer.queuedMessageCount) messages not acknowledged by the cluster; the next owner redoes their work")
+                return false
+            }
         }
     }
 

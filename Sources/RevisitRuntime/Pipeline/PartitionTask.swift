@@ -63,6 +63,8 @@ final class PartitionTask {
     init(partition: Int32, restored: TaskRestorer.Restored, now: Date) {
         self.partition = partition
         self.processor = restored.processor
+        // What falls due at one instant comes in chunks the runner hands over one by one.
+        self.processor.outputChunkLimit = OutputChunks.records
         self.epoch = restored.epoch
         self.restore = restored.statistics
         self.publishedCounters = restored.processor.counters
@@ -129,6 +131,13 @@ final class PartitionTask {
         processor.advanceWatermark(to: instant)
     }
 
+    /// Whether the processor paused a release at its output chunk limit: hand its outputs
+    /// over, then ``resumeRelease()``, before anything else.
+    var hasPausedRelease: Bool { processor.hasPausedRelease }
+
+    /// Continues a paused release; true if it paused again.
+    func resumeRelease() -> Bool { processor.resumeRelease() }
+
     /// Whether the processor emitted outputs since the last ``takeOutputs()``.
     var hasOutputs: Bool { processor.pendingOutputCount > 0 }
 
@@ -154,10 +163,23 @@ final class PartitionTask {
 
     // MARK: - Checkpoints
 
-    /// The changed users (or a snapshot) and a checkpoint to write, if anything moved since
-    /// the last one and no checkpoint of this task is still on its way. The writer fills in
-    /// the output end offsets; ``checkpointIsDurable(_:)`` reports back.
-    func checkpointRequest(now: Date, snapshotInterval: TimeInterval) -> OutputWriter.CheckpointRequest? {
+    /// Whether the next checkpoint should be a snapshot: the changes written since the last
+    /// one reached its size (1 MiB at least), or `snapshotInterval` passed with changes.
+    func snapshotDue(now: Date, snapshotInterval: TimeInterval) -> Bool {
+        bytesSinceSnapshot >= max(lastSnapshotBytes, Self.minimumChangeBytesBeforeSnapshot)
+            || (now.timeIntervalSince(lastSnapshotAt) >= snapshotInterval && bytesSinceSnapshot > 0)
+    }
+
+    /// When the last snapshot was written (or the task started).
+    var lastSnapshotTime: Date { lastSnapshotAt }
+
+    /// The changed users (or a snapshot, when one is due and `mayTakeSnapshot`) and a
+    /// checkpoint to write, if anything moved since the last one and no checkpoint of this
+    /// task is still on its way. The writer fills in the output end offsets;
+    /// ``checkpointIsDurable(_:)`` reports back.
+    func checkpointRequest(
+        now: Date, snapshotInterval: TimeInterval, mayTakeSnapshot: Bool = true
+    ) -> OutputWriter.CheckpointRequest? {
         if let pending {
             // Only the re-stated checkpoint of a new owner waits here unwritten; it does not
             // depend on re-reading the input, and fences former owners off as soon as written.
@@ -176,10 +198,8 @@ final class PartitionTask {
         }
         records += retiredChangeKeys.map { .retiredChanges(key: $0) }
         retiredChangeKeys = []
-        let snapshotDue = bytesSinceSnapshot >= max(lastSnapshotBytes, Self.minimumChangeBytesBeforeSnapshot)
-            || (now.timeIntervalSince(lastSnapshotAt) >= snapshotInterval && bytesSinceSnapshot > 0)
         var completes = false
-        if snapshotDue {
+        if mayTakeSnapshot, snapshotDue(now: now, snapshotInterval: snapshotInterval) {
             let (chunks, reference) = snapshotChunks()
             records += chunks
             retiredSnapshot = snapshot

@@ -18,6 +18,8 @@ public struct PipelineError: Error, Sendable, CustomStringConvertible {
         case configuration
         /// A topic of the pipeline is missing and cannot be created, or has the wrong shape.
         case topics
+        /// A wait for the cluster was given up because the process is stopping.
+        case interrupted
     }
 
     public let kind: Kind

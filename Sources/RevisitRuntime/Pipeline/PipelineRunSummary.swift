@@ -29,6 +29,8 @@ public struct PipelineRunSummary: Sendable {
     /// Seconds between the first and the last message spent in polls that returned none: the
     /// part of ``processingSeconds`` in which fetching, not processing, was the limit.
     public var inputWaitSeconds = 0.0
+    /// Errors the Kafka clients reported and recovered from, by client and code.
+    public var clientErrors: [ClientErrorKind: Int] = [:]
 
     public init() {}
 
@@ -57,6 +59,9 @@ public struct PipelineRunSummary: Sendable {
         }.joined(separator: ",")
         // Kafka topic names are ASCII letters, digits, '.', '_' and '-': nothing to escape.
         let byTopic = outputsByTopic.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",")
+        // Error code names are librdkafka's (letters, digits and '_'): nothing to escape.
+        let errors = clientErrors.sorted { $0.key.description < $1.key.description }
+            .map { "\"\($0.key.client.rawValue) \($0.key.code)\":\($0.value)" }.joined(separator: ",")
         func time(_ date: Date?) -> String { date.map { String(format: "%.6f", $0.timeIntervalSince1970) } ?? "null" }
         return "{\"messages\":\(totals.messages),\"rebuffered\":\(totals.rebuffered),\"outputs_written\":\(outputsWritten),"
             + "\"outputs_already_written\":\(outputsAlreadyWritten),\"outputs_by_topic\":{\(byTopic)},\"checkpoints\":\(checkpoints),"
@@ -65,6 +70,6 @@ public struct PipelineRunSummary: Sendable {
             + "\"restored_users\":\(restoredUsers),\"restore_seconds\":\(String(format: "%.6f", restoreSeconds)),"
             + "\"first_message_at\":\(time(firstMessageAt)),\"last_message_at\":\(time(lastMessageAt)),"
             + "\"input_wait_seconds\":\(String(format: "%.6f", inputWaitSeconds)),"
-            + "\"held_at_stop\":{\(held)}}"
+            + "\"client_errors\":{\(errors)},\"held_at_stop\":{\(held)}}"
     }
 }

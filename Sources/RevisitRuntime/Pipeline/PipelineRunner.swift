@@ -13,55 +13,86 @@ import RevisitKafka
 /// checkpoints over and, once the writer made them durable, commit; every second, let silent
 /// partitions' watermarks follow the wall clock (`idle_advance`); every `metricsInterval`,
 /// publish the figures kept meanwhile (``PipelineMetrics``), and on each round tell the
-/// health reporter that the loop is alive.
+/// health reporter that the loop is alive. When to do what is decided by its
+/// ``StateMachine`` from the time of its ``RuntimeClock``.
+///
+/// A stop is bounded: the loop and every wait in it (for a checkpoint, for outputs to
+/// drain, for a restore) look at the stop request at least once a second, and the last
+/// checkpoints are waited for until ``PipelineRunnerConfiguration/shutdownTimeout`` at most.
+/// A client error librdkafka recovers from is logged (once per kind every 10 s) and counted;
+/// a fatal one stops the runner with an error, for the supervisor to start the process again.
 public final class PipelineRunner {
     public let configuration: PipelineRunnerConfiguration
     private let logger: Logger
+    private let environment: RuntimeEnvironment
     private let stateTopic: String
     private let restorer: TaskRestorer
+    private let clientErrors: ClientErrorLog
+    /// Set when the stop's deadline passed: restores and writes give up waiting.
+    private let interruption = WaitInterruption()
     private var tasks: [Int32: PartitionTask] = [:]
-    private var consumer: KafkaConsumer!
+    private var consumer: (any InputConsumer)!
     private var writer: OutputWriter!
-    /// The periodic checkpoint handed to the writer and not yet durable.
-    private var checkpointInFlight: OutputWriter.Ticket?
+    private var machine: StateMachine!
+    private var stopRequested: () -> Bool = { false }
     private var failedPartitions: Set<Int32> = []
-    /// librdkafka's queue limit of the writer's producer (`queue.buffering.max.messages`).
-    private var producerQueueLimit = 100_000
     private var summary = PipelineRunSummary()
-    private var lastCheckpointAt = Date()
-    private var lastIdleCheckAt = Date()
-    private var lastLagCheckAt = Date()
     /// The partitions announced ready (the ready file lists them), nil while not ready.
     private var readyPartitions: [Int32]?
     private let metrics: PipelineMetrics?
-    private var lastMetricsAt = Date.distantPast
-    /// When the checkpoint in flight was handed to the writer.
-    private var checkpointRequestedAt = Date()
-    private var lastSeekAt = Date.distantPast
     /// Emptied output buffers the writer gave back, for the tasks' next outputs.
     private var spareOutputBuffers: [[OutputRecord]] = []
+    private var batch = ConsumerBatch()
+    private var inputWaitSinceLastMessage = 0.0
 
-    public init(configuration: PipelineRunnerConfiguration, logger: Logger = Logger(label: "revisit.run")) {
+    public convenience init(configuration: PipelineRunnerConfiguration, logger: Logger = Logger(label: "revisit.run")) {
+        self.init(configuration: configuration, environment: .kafka(configuration), logger: logger)
+    }
+
+    /// A runner in `environment`: the runtime's test driver gives its own clock and clients.
+    init(configuration: PipelineRunnerConfiguration, environment: RuntimeEnvironment, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
+        self.environment = environment
         self.stateTopic = configuration.stateTopic
+        self.clientErrors = ClientErrorLog(logger: logger, clock: environment.clock)
         self.restorer = TaskRestorer(
-            kafka: configuration.kafka, stateTopic: configuration.stateTopic, inputTopic: configuration.pipeline.topics.input,
+            stateReader: environment.makeLogReader("-restore", interruption),
+            outputReader: environment.makeLogReader("-restore-outputs", interruption),
+            stateTopic: configuration.stateTopic, inputTopic: configuration.pipeline.topics.input,
             outputTopics: configuration.pipeline.topics.outputs, rules: configuration.pipeline.rules)
         self.metrics = configuration.metricsFactory.map {
             PipelineMetrics(factory: $0, outputTopics: configuration.pipeline.topics.outputs)
         }
     }
 
+    private var clock: any RuntimeClock { environment.clock }
+    /// Client errors noted so far, by client and code.
+    var clientErrorCounts: [ClientErrorKind: Int] { clientErrors.counts }
+    /// What the runner did so far (complete once it stopped).
+    var summarySoFar: PipelineRunSummary { summary }
+    /// The partitions with a task.
+    var heldPartitions: [Int32] { tasks.keys.sorted() }
+    /// The state machine's state, for tests.
+    var state: StateMachine.State { machine.state }
+
     private var pipeline: PipelineConfiguration { configuration.pipeline }
     private var input: String { pipeline.topics.input }
 
     // MARK: - Running
 
-    /// Runs until `shouldStop` returns true (checked between batches), or until caught up
-    /// with ``PipelineRunnerConfiguration/exitWhenCaughtUp``; then writes a last checkpoint,
-    /// leaves the group and returns what it did.
-    public func run(until shouldStop: () -> Bool) throws(PipelineError) -> PipelineRunSummary {
+    /// Runs until `shouldStop` returns true (checked at least once a second, in every
+    /// wait), or until caught up with ``PipelineRunnerConfiguration/exitWhenCaughtUp``;
+    /// then writes a last checkpoint, leaves the group and returns what it did.
+    public func run(until shouldStop: @escaping () -> Bool) throws(PipelineError) -> PipelineRunSummary {
+        try start(stoppingWhen: shouldStop)
+        while try runRound() {}
+        return summary
+    }
+
+    /// Prepares the topics, starts the writer and joins the group.
+    func start(stoppingWhen shouldStop: @escaping () -> Bool) throws(PipelineError) {
+        stopRequested = shouldStop
         // Checkpoints count delivery reports per partition, which only an idempotent
         // producer reports in the order the messages were sent.
         if configuration.kafka.properties["enable.idempotence"] == "false" {
@@ -69,109 +100,111 @@ public final class PipelineRunner {
                 .configuration,
                 "kafka.enable.idempotence=false: revisit run needs the idempotent producer (its checkpoints rely on ordered, unduplicated writes); remove the setting")
         }
-        let partitionCount = try prepareTopics()
-        logger.info("input \(input) has \(partitionCount) partitions; joining group \(pipeline.applicationID)")
+        let prepared = try environment.prepareTopics()
+        for warning in prepared.warnings { logger.warning("\(warning)") }
+        logger.info("input \(input) has \(prepared.inputPartitions) partitions; joining group \(pipeline.applicationID)")
+        var producerConfiguration = KafkaProducerConfiguration(kafka: configuration.kafka.withClientID("revisit-run"))
+        producerConfiguration.lingerMilliseconds = 2
+        // Backpressure is measured against the queue limit librdkafka enforces.
+        if let limit = configuration.kafka.properties["queue.buffering.max.messages"].flatMap(Int.init) {
+            producerConfiguration.maxQueuedMessages = limit
+        }
+        machine = StateMachine(
+            timing: StateMachine.Timing(
+                checkpointInterval: pipeline.checkpointInterval.seconds, metricsInterval: configuration.metricsInterval,
+                stopTimeout: configuration.shutdownTimeout, exitWhenCaughtUp: configuration.exitWhenCaughtUp),
+            queueLimit: producerConfiguration.maxQueuedMessages, now: clock.now)
+        let makeProducer = environment.makeProducer
+        writer = OutputWriter(
+            makeProducer: { [producerConfiguration] interruption throws(KafkaError) in
+                try makeProducer(producerConfiguration, interruption)
+            },
+            topics: pipeline.topics, stateTopic: stateTopic, errors: clientErrors, logger: logger)
+        var consumerConfiguration = KafkaConsumerConfiguration(
+            kafka: configuration.kafka.withClientID("revisit-run"), groupID: pipeline.applicationID)
+        consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
+        // Every task seeks its partition to the start its restore found (see start(_:)).
+        consumerConfiguration.assignsFromLogStart = true
         do {
-            var producerConfiguration = KafkaProducerConfiguration(kafka: configuration.kafka.withClientID("revisit-run"))
-            producerConfiguration.lingerMilliseconds = 2
-            // Backpressure is measured against the queue limit librdkafka enforces.
-            if let limit = configuration.kafka.properties["queue.buffering.max.messages"].flatMap(Int.init) {
-                producerConfiguration.maxQueuedMessages = limit
-            }
-            producerQueueLimit = producerConfiguration.maxQueuedMessages
-            writer = OutputWriter(
-                configuration: producerConfiguration, topics: pipeline.topics, stateTopic: stateTopic, logger: logger)
-            var consumerConfiguration = KafkaConsumerConfiguration(
-                kafka: configuration.kafka.withClientID("revisit-run"), groupID: pipeline.applicationID)
-            consumerConfiguration.sessionTimeoutMilliseconds = configuration.sessionTimeoutMilliseconds
-            // Every task seeks its partition to the start its restore found (see start(_:)).
-            consumerConfiguration.assignsFromLogStart = true
-            consumer = try KafkaConsumer(configuration: consumerConfiguration)
+            consumer = try environment.makeConsumer(consumerConfiguration)
             try consumer.subscribe([input])
         } catch {
             throw PipelineError(error)
         }
         withdrawReadiness("waiting for partitions")
-        defer { withdrawReadiness("stopped") }
-        var batch = ConsumerBatch()
-        var inputWaitSinceLastMessage = 0.0
-        var stopping = false
-        var stopRequestedAt: Date?
-        while !stopping {
-            reportProgress()
-            if stopRequestedAt == nil, shouldStop() { stopRequestedAt = Date() }
-            if let requested = stopRequestedAt {
-                // A task still re-reading up to its checkpoint finishes that first (a few
-                // seconds at most), so that the last checkpoint and the counters cover it.
-                let rereading = tasks.values.contains { !$0.isCaughtUpWithCheckpoint }
-                if !rereading || Date().timeIntervalSince(requested) > 5 { break }
-            }
-            let pollStartedAt = Date()
-            do {
-                try consumer.pollBorrowing(into: &batch, maxMessages: 2_000, timeoutMilliseconds: 100)
-            } catch {
-                throw PipelineError(error)
-            }
-            for error in batch.errors { noteClientError(error) }
-            for event in batch.rebalances { try handle(event) }
-            let now = Date()
-            let wallClock = Int64(now.timeIntervalSince1970 * 1000)
-            var received = 0
-            let input = input
-            // Messages come in runs of one partition: look its task up once per run.
-            var current: (partition: Int32, task: PartitionTask?) = (-1, nil)
-            consumer.forEachBorrowedMessage { message in
-                if message.partition != current.partition {
-                    current = (message.partition, tasks[message.partition])
-                }
-                guard let task = current.task, message.topic == input else { return }
-                task.handle(message, now: now, wallClock: wallClock)
-                received += 1
-            }
-            if received > 0 {
-                if summary.firstMessageAt == nil { summary.firstMessageAt = now }
-                summary.lastMessageAt = now
-                // Waits count once a message follows them: the idle end of a run is not one.
-                summary.inputWaitSeconds += inputWaitSinceLastMessage
-                inputWaitSinceLastMessage = 0
-            } else if summary.firstMessageAt != nil {
-                inputWaitSinceLastMessage += now.timeIntervalSince(pollStartedAt)
-            }
-            handOutputsOver()
-            if writer.pendingRecords >= backpressureHighWater { try applyBackpressure() }
-            seekTasksBackToTheirStart(now: now)
-            advanceIdlePartitions(now: now)
-            try settleCheckpoint()
-            if checkpointInFlight == nil, now.timeIntervalSince(lastCheckpointAt) >= pipeline.checkpointInterval.seconds {
-                checkpointInFlight = requestCheckpoints(Array(tasks.values))
-                checkpointRequestedAt = now
-                commitDurableOffsets()
-                lastCheckpointAt = now
-            }
-            try resetFailedTasks()
-            updateReadiness()
-            publishMetrics(now: now)
-            if configuration.exitWhenCaughtUp, received == 0, isCaughtUp(now: now) {
-                logger.info("every assigned partition is caught up; stopping")
-                stopping = true
-            }
-        }
-        try shutDown()
-        return summary
     }
 
-    /// Creates the pipeline's missing topics, checks the present ones, and returns the
-    /// input's partition count.
-    private func prepareTopics() throws(PipelineError) -> Int {
+    /// One round of the loop, as the state machine decides; false once the runner stopped.
+    func runRound() throws(PipelineError) -> Bool {
+        reportProgress()
+        let rereading = tasks.values.contains { !$0.isCaughtUpWithCheckpoint }
+        switch machine.nextRound(
+            now: clock.now, stopRequested: stopRequested(), rereading: rereading, pendingOutputs: writer.pendingRecords) {
+        case .pollInput:
+            try pollAndProcess()
+            return true
+        case .waitForOutputs(let limit):
+            writer.waitForPending(atMost: limit, timeout: 0.1)
+            if let fatal = writer.fatalError { throw fatal }
+            return true
+        case .stop(let deadline):
+            defer { withdrawReadiness("stopped") }
+            try shutDown(deadline: deadline)
+            return false
+        }
+    }
+
+    /// Polls a batch, hands rebalances and messages to the tasks and their outputs to the
+    /// writer, and does the chores due.
+    private func pollAndProcess() throws(PipelineError) {
+        let pollStartedAt = clock.now
         do {
-            let prepared = try PipelineTopics.prepare(
-                topics: pipeline.topics, stateTopic: stateTopic, kafka: configuration.kafka,
-                inputPartitionsIfMissing: configuration.inputPartitionsIfMissing,
-                creationConfigs: pipeline.topicCreationConfigs)
-            for warning in prepared.warnings { logger.warning("\(warning)") }
-            return prepared.inputPartitions
+            try consumer.pollBorrowing(into: &batch, maxMessages: 2_000, timeoutMilliseconds: 100)
         } catch {
-            throw PipelineError(.topics, error.description)
+            throw PipelineError(
+                .kafka, "the consumer cannot go on: \(error); the process stops for its supervisor to restart it")
+        }
+        for error in batch.errors { clientErrors.note(error, client: .consumer) }
+        for event in batch.rebalances { try handle(event) }
+        let now = clock.now
+        let wallClock = Int64(now.timeIntervalSince1970 * 1000)
+        var received = 0
+        let input = input
+        // Messages come in runs of one partition: look its task up once per run.
+        var current: (partition: Int32, task: PartitionTask?) = (-1, nil)
+        consumer.forEachBorrowedMessage { message in
+            if message.partition != current.partition {
+                current = (message.partition, tasks[message.partition])
+            }
+            guard let task = current.task, message.topic == input else { return }
+            task.handle(message, now: now, wallClock: wallClock)
+            if task.hasPausedRelease { handOverInChunks(task) }
+            received += 1
+        }
+        if received > 0 {
+            if summary.firstMessageAt == nil { summary.firstMessageAt = now }
+            summary.lastMessageAt = now
+            // Waits count once a message follows them: the idle end of a run is not one.
+            summary.inputWaitSeconds += inputWaitSinceLastMessage
+            inputWaitSinceLastMessage = 0
+        } else if summary.firstMessageAt != nil {
+            inputWaitSinceLastMessage += now.timeIntervalSince(pollStartedAt)
+        }
+        handOutputsOver()
+        let chores = machine.choresDue(now: now, received: received)
+        if chores.contains(.seekAgain) { seekTasksBackToTheirStart(now: now) }
+        if chores.contains(.advanceIdlePartitions) { advanceIdlePartitions(now: now) }
+        try settleCheckpoint()
+        if chores.contains(.checkpoint) {
+            machine.checkpointHandedOver(requestCheckpoints(Array(tasks.values)), at: now)
+            commitDurableOffsets()
+        }
+        try resetFailedTasks()
+        updateReadiness()
+        if chores.contains(.publishMetrics) { publishMetrics(now: now) }
+        if chores.contains(.checkCaughtUp), isCaughtUp() {
+            logger.info("every assigned partition is caught up; stopping")
+            machine.caughtUp(now: now)
         }
     }
 
@@ -194,7 +227,9 @@ public final class PipelineRunner {
                 logger.warning("partitions \(mine) were lost to the group (session timeout); dropping them without a checkpoint")
             } else {
                 logger.info("partitions \(mine) revoked; checkpointing before letting go")
-                try checkpointAndWait(mine.compactMap { tasks[$0] })
+                if try !checkpointAndWait(mine.compactMap { tasks[$0] }) {
+                    logger.warning("stopping: partitions \(mine) let go without their last checkpoint; the next owner redoes their work since the one before")
+                }
             }
             for p in mine { retire(p) }
             summary.partitionsReleased += mine.count
@@ -210,11 +245,19 @@ public final class PipelineRunner {
             throw PipelineError(error)
         }
         withdrawReadiness("restoring partitions \(partitions)")
+        // A former owner in this process may still have outputs of these partitions on their
+        // way (a partition lost and given back): they land before the restore looks for
+        // what is already written, or it would miss them and write them twice.
+        guard try waitForWriter(writer.flush()) != nil else { return }
         metrics?.restoring(partitions: partitions.count)
         configuration.health?.progressed(at: .now, nextWithin: configuration.restoreAllowance)
-        let restoreStartedAt = Date()
-        let restored = try restoreRetrying(partitions)
-        let now = Date()
+        let restoreStartedAt = clock.now
+        guard let restored = try restoreRetrying(partitions) else {
+            // Stopping: the partitions stay paused and unowned here; the next owner restores them.
+            logger.info("stopping: restore of partitions \(partitions) given up")
+            return
+        }
+        let now = clock.now
         metrics?.restored(
             partitions: partitions.count, users: partitions.map { restored[$0]!.statistics.users }.reduce(0, +),
             seconds: now.timeIntervalSince(restoreStartedAt))
@@ -232,42 +275,55 @@ public final class PipelineRunner {
             summary.restores.append(r)
         }
         // The re-stated checkpoints of the new owners go out first, fencing former owners.
-        try checkpointAndWait(partitions.compactMap { tasks[$0] })
+        guard try checkpointAndWait(partitions.compactMap { tasks[$0] }) else { return }
         do {
             // Resumed first: librdkafka 2.0.2 reconsiders fetching a resumed partition only
             // when its broker thread next wakes (up to a second later), a seek at once.
             // Whatever a resumed partition fetches before its seek is discarded by the seek.
             try consumer.resume(topicPartitions)
-            try consumer.seek(positions)
+            try consumer.seek(positions, timeoutMilliseconds: 10_000)
         } catch {
             throw PipelineError(error)
         }
         summary.partitionsAssigned += partitions.count
     }
 
-    private func restoreRetrying(_ partitions: [Int32]) throws(PipelineError) -> [Int32: TaskRestorer.Restored] {
+    /// Restores `partitions`, retrying a retriable failure up to 10 times with a growing
+    /// pause; nil when a stop was requested meanwhile.
+    private func restoreRetrying(_ partitions: [Int32]) throws(PipelineError) -> [Int32: TaskRestorer.Restored]? {
         var attempt = 0
         while true {
             do {
-                return try restorer.restore(partitions, wallClock: Int64(Date().timeIntervalSince1970 * 1000))
+                return try restorer.restore(partitions, wallClock: clock.milliseconds)
             } catch {
+                if error.kind == .interrupted || stopRequested() { return nil }
                 attempt += 1
                 guard error.isRetriable, attempt < 10 else { throw error }
                 logger.warning("restoring partitions \(partitions) failed (\(error)); retrying")
-                Thread.sleep(forTimeInterval: min(5, 0.5 * Double(attempt)))
+                guard waitUnlessStopping(seconds: min(5, 0.5 * Double(attempt))) else { return nil }
             }
         }
+    }
+
+    /// Waits `seconds`, looking at the stop request every 100 ms; false when a stop was requested.
+    private func waitUnlessStopping(seconds: TimeInterval) -> Bool {
+        let deadline = DispatchTime.now() + seconds
+        while DispatchTime.now() < deadline {
+            if stopRequested() { return false }
+            reportProgress()
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return !stopRequested()
     }
 
     /// Seeks again for tasks that received messages from before their start (see
     /// ``PartitionTask/needsSeek``), at most every 100 ms.
     private func seekTasksBackToTheirStart(now: Date) {
-        guard now.timeIntervalSince(lastSeekAt) >= 0.1 else { return }
         let positions = tasks.values.filter(\.needsSeek).map {
             TopicPartitionOffset(TopicPartition(input, $0.partition), offset: $0.startOffset)
         }
         guard !positions.isEmpty else { return }
-        lastSeekAt = now
+        machine.soughtAgain(at: now)
         do {
             try consumer.seek(positions, timeoutMilliseconds: 1_000)
             for task in tasks.values { task.needsSeek = false }
@@ -289,13 +345,35 @@ public final class PipelineRunner {
         spareOutputBuffers += emptied.prefix(max(0, OutputWriter.emptiedBufferLimit - spareOutputBuffers.count))
     }
 
+    /// Hands the outputs of a task whose processor paused a release over to the writer, one
+    /// chunk at a time, waiting between chunks while the writer's queue is above the
+    /// backpressure mark (unless a stop was requested): what falls due at one instant for
+    /// every user never sits in memory at once.
+    private func handOverInChunks(_ task: PartitionTask) {
+        repeat {
+            let emptied = writer.write([(task.partition, task.takeOutputs(collectingNextIn: spareOutputBuffers.popLast() ?? []))])
+            spareOutputBuffers += emptied.prefix(max(0, OutputWriter.emptiedBufferLimit - spareOutputBuffers.count))
+            while writer.pendingRecords >= machine.highWater, writer.fatalError == nil, !stopRequested() {
+                writer.waitForPending(atMost: machine.lowWater, timeout: 0.1)
+                reportProgress()
+            }
+        } while task.resumeRelease()
+    }
+
     /// Hands the checkpoints of `tasks` that have something new to the writer, after their
     /// outputs so far; nil when none has.
     private func requestCheckpoints(_ tasks: [PartitionTask]) -> OutputWriter.Ticket? {
         handOutputsOver()
-        let now = Date()
+        let now = clock.now
+        let interval = pipeline.snapshotInterval.seconds
+        // One snapshot per checkpoint, the longest-waiting task's: a snapshot serializes a
+        // whole partition on the processing thread, and all of them at one checkpoint (they
+        // fall due together under even traffic) held every event back for that long. The
+        // others write their changes meanwhile and take their turn a checkpoint later.
+        let snapshotter = tasks.filter { $0.snapshotDue(now: now, snapshotInterval: interval) }
+            .min { ($0.lastSnapshotTime, $0.partition) < ($1.lastSnapshotTime, $1.partition) }
         let requests = tasks.compactMap {
-            $0.checkpointRequest(now: now, snapshotInterval: pipeline.snapshotInterval.seconds)
+            $0.checkpointRequest(now: now, snapshotInterval: interval, mayTakeSnapshot: $0 === snapshotter)
         }
         return requests.isEmpty ? nil : writer.checkpoint(requests)
     }
@@ -304,38 +382,45 @@ public final class PipelineRunner {
     private func settleCheckpoint() throws(PipelineError) {
         if let fatal = writer.fatalError { throw fatal }
         failedPartitions.formUnion(writer.takeFailedPartitions())
-        guard let ticket = checkpointInFlight, let durable = writer.durableCheckpoints(ticket) else { return }
-        checkpointInFlight = nil
-        metrics?.checkpointCompleted(seconds: Date().timeIntervalSince(checkpointRequestedAt))
+        guard let ticket = machine.checkpointInFlight?.ticket, let durable = writer.durableCheckpoints(ticket) else { return }
+        if let seconds = machine.checkpointSettled(at: clock.now) { metrics?.checkpointCompleted(seconds: seconds) }
         apply(durable)
     }
 
     /// Writes checkpoints of `tasks` now and waits until they are durable: before a
     /// partition is let go, and for a new owner's first checkpoint. A cluster that does not
-    /// acknowledge makes this wait: a partition must not change hands with its work undone.
-    private func checkpointAndWait(_ tasks: [PartitionTask]) throws(PipelineError) {
-        if let ticket = checkpointInFlight {
-            while writer.wait(for: ticket, timeout: 1).map({ apply($0) }) == nil {
-                if let fatal = writer.fatalError { throw fatal }
-                reportProgress()
-            }
-            metrics?.checkpointCompleted(seconds: Date().timeIntervalSince(checkpointRequestedAt))
-            checkpointInFlight = nil
+    /// acknowledge makes this wait (a partition must not change hands with its work undone)
+    /// until a stop is requested; false then.
+    private func checkpointAndWait(_ tasks: [PartitionTask]) throws(PipelineError) -> Bool {
+        if let ticket = machine.checkpointInFlight?.ticket {
+            guard let durable = try waitForWriter(ticket) else { return false }
+            if let seconds = machine.checkpointSettled(at: clock.now) { metrics?.checkpointCompleted(seconds: seconds) }
+            apply(durable)
         }
-        let requestedAt = Date()
-        guard let ticket = requestCheckpoints(tasks) else { return }
+        let requestedAt = clock.now
+        guard let ticket = requestCheckpoints(tasks) else { return true }
+        guard let durable = try waitForWriter(ticket, waitingFor: tasks.map(\.partition).sorted()) else { return false }
+        metrics?.checkpointCompleted(seconds: clock.now.timeIntervalSince(requestedAt))
+        apply(durable)
+        failedPartitions.formUnion(writer.takeFailedPartitions())
+        return true
+    }
+
+    /// Waits for the writer to finish `ticket`, in slices of a second, as long as no stop
+    /// is requested: its durable checkpoints, or nil when a stop was requested first.
+    private func waitForWriter(
+        _ ticket: OutputWriter.Ticket, waitingFor partitions: [Int32]? = nil
+    ) throws(PipelineError) -> [Int32: Checkpoint]? {
         while true {
-            if let durable = writer.wait(for: ticket, timeout: 1) {
-                metrics?.checkpointCompleted(seconds: Date().timeIntervalSince(requestedAt))
-                apply(durable)
-                break
-            }
+            if let durable = writer.wait(for: ticket, timeout: 1) { return durable }
             if let fatal = writer.fatalError { throw fatal }
+            if stopRequested() { return nil }
             // Waiting for the cluster is not a stall: a restart would wait the same.
             reportProgress()
-            logger.info("waiting for the cluster to acknowledge the checkpoint of partitions \(tasks.map(\.partition).sorted())")
+            if let partitions {
+                logger.info("waiting for the cluster to acknowledge the checkpoint of partitions \(partitions)")
+            }
         }
-        failedPartitions.formUnion(writer.takeFailedPartitions())
     }
 
     /// Marks checkpoints durable and commits the input offsets they cover.
@@ -370,14 +455,10 @@ public final class PipelineRunner {
             return
         }
         // Wait for what is still in flight, so the restore sees everything that will land.
-        let flushed = writer.flush()
-        while writer.wait(for: flushed, timeout: 1) == nil {
-            if let fatal = writer.fatalError { throw fatal }
-            reportProgress()
-        }
-        if let ticket = checkpointInFlight, let durable = writer.durableCheckpoints(ticket) {
+        guard try waitForWriter(writer.flush()) != nil else { return }
+        if let ticket = machine.checkpointInFlight?.ticket, let durable = writer.durableCheckpoints(ticket) {
             apply(durable.filter { !failedPartitions.contains($0.key) })
-            checkpointInFlight = nil
+            _ = machine.checkpointSettled(at: clock.now)
         }
         failedPartitions.formUnion(writer.takeFailedPartitions())
         let failed = failedPartitions.filter { tasks[$0] != nil }.sorted()
@@ -390,36 +471,16 @@ public final class PipelineRunner {
     // MARK: - Time, flow control, readiness
 
     private func advanceIdlePartitions(now: Date) {
-        guard now.timeIntervalSince(lastIdleCheckAt) >= 1 else { return }
-        lastIdleCheckAt = now
         let idle = pipeline.idleAdvance.seconds
         let instant = Int64(now.timeIntervalSince1970 * 1000) - pipeline.rules.allowedLateness.milliseconds
         for task in tasks.values where now.timeIntervalSince(task.lastInputAt) >= idle {
             task.advanceWatermark(to: instant)
+            if task.hasPausedRelease { handOverInChunks(task) }
         }
     }
 
-    /// Outputs handed to the writer and not yet taken by its producer, from which input
-    /// pauses: 80% of the producer's queue, which is full by then too.
-    private var backpressureHighWater: Int { producerQueueLimit * 8 / 10 }
-
-    /// When outputs pile up faster than the cluster takes them (a slow or absent broker),
-    /// stop taking input until they drain to 20%, instead of letting memory grow. The consumer
-    /// is not paused: librdkafka stops fetching by itself once its prefetch queue is full
-    /// (``KafkaConsumerConfiguration/prefetchMessages``) and keeps what it prefetched for
-    /// after the wait, which a paused partition would drop and fetch again.
-    private func applyBackpressure() throws(PipelineError) {
-        summary.backpressurePauses += 1
-        while writer.pendingRecords > producerQueueLimit / 5 {
-            writer.waitForPending(atMost: producerQueueLimit / 5, timeout: 1)
-            if let fatal = writer.fatalError { throw fatal }
-            reportProgress()
-        }
-    }
-
-    private func isCaughtUp(now: Date) -> Bool {
-        guard !tasks.isEmpty, now.timeIntervalSince(lastLagCheckAt) >= 0.2 else { return false }
-        lastLagCheckAt = now
+    private func isCaughtUp() -> Bool {
+        guard !tasks.isEmpty else { return false }
         for task in tasks.values {
             guard task.isCaughtUpWithCheckpoint else {
                 logger.debug("partition \(task.partition) is still re-reading up to its checkpoint")
@@ -478,9 +539,8 @@ public final class PipelineRunner {
 
     /// Publishes every task's figures and the process's totals, at most every
     /// `metricsInterval` unless `force`d (a task about to go publishes its last ones).
-    private func publishMetrics(now: Date, force: Bool = false) {
-        guard let metrics, force || now.timeIntervalSince(lastMetricsAt) >= configuration.metricsInterval else { return }
-        lastMetricsAt = now
+    private func publishMetrics(now: Date) {
+        guard let metrics else { return }
         let wallClock = Int64(now.timeIntervalSince1970 * 1000)
         for task in tasks.values {
             publish(task, to: metrics, wallClock: wallClock)
@@ -488,8 +548,8 @@ public final class PipelineRunner {
         let (_, alreadyWritten) = writer.outputCounts
         metrics.publish(ProcessMetricsSample(
             outputsByTopic: writer.outputCountsByTopic, outputsAlreadyWritten: alreadyWritten, checkpoints: summary.checkpoints,
-            backpressurePauses: summary.backpressurePauses, resets: summary.resets, partitionsAssigned: tasks.count,
-            outputQueue: writer.pendingRecords))
+            backpressurePauses: machine.backpressurePauses, resets: summary.resets, partitionsAssigned: tasks.count,
+            outputQueue: writer.pendingRecords, clientErrors: clientErrors.counts))
     }
 
     private func publish(_ task: PartitionTask, to metrics: PipelineMetrics, wallClock: Int64) {
@@ -498,38 +558,36 @@ public final class PipelineRunner {
         metrics.publish(task.takeMetricsSample(highWatermark: high), wallClock: wallClock)
     }
 
-    private var lastClientErrorAt: Date?
-
-    private func noteClientError(_ error: KafkaError) {
-        // librdkafka reconnects by itself; say so once in a while rather than per retry.
-        if let last = lastClientErrorAt, Date().timeIntervalSince(last) < 5 { return }
-        lastClientErrorAt = Date()
-        logger.warning("\(error) (retrying)")
-    }
-
     /// Drops a task, keeping what it did in the summary and its last figures in the metrics.
     private func retire(_ partition: Int32) {
         guard let task = tasks.removeValue(forKey: partition) else { return }
         summary.add(task.statistics)
         if let metrics {
-            publish(task, to: metrics, wallClock: Int64(Date().timeIntervalSince1970 * 1000))
+            publish(task, to: metrics, wallClock: clock.milliseconds)
             metrics.removePartition(partition)
         }
     }
 
     // MARK: - Stopping
 
-    private func shutDown() throws(PipelineError) {
+    /// Writes the last checkpoints, waiting for them until `deadline`, then leaves the
+    /// group and stops the writer: what is not durable by then, the next owner redoes.
+    private func shutDown(deadline: Date) throws(PipelineError) {
         logger.info("stopping: writing the last checkpoint of \(tasks.count) partitions")
         configuration.health?.setReady(false, reason: "stopping")
         readyPartitions = nil
-        let deadline = Date().addingTimeInterval(configuration.shutdownTimeout)
-        if let ticket = checkpointInFlight, let durable = writer.wait(for: ticket, timeout: deadline.timeIntervalSinceNow) {
-            apply(durable)
-            checkpointInFlight = nil
+        // The waits block on the real clock: the deadline becomes one on it.
+        let waitDeadline = DispatchTime.now() + max(0, deadline.timeIntervalSince(clock.now))
+        func remaining() -> TimeInterval {
+            let now = DispatchTime.now()
+            return now < waitDeadline ? Double(waitDeadline.uptimeNanoseconds - now.uptimeNanoseconds) / 1e9 : 0
         }
-        if checkpointInFlight == nil, let ticket = requestCheckpoints(Array(tasks.values)) {
-            if let durable = writer.wait(for: ticket, timeout: max(0, deadline.timeIntervalSinceNow)) {
+        if let ticket = machine.checkpointInFlight?.ticket, let durable = writer.wait(for: ticket, timeout: remaining()) {
+            _ = machine.checkpointSettled(at: clock.now)
+            apply(durable)
+        }
+        if machine.checkpointInFlight == nil, let ticket = requestCheckpoints(Array(tasks.values)) {
+            if let durable = writer.wait(for: ticket, timeout: remaining()) {
                 apply(durable)
             } else {
                 // The next owner restores the last durable checkpoint and redoes the rest.
@@ -539,13 +597,17 @@ public final class PipelineRunner {
         do {
             try consumer.close()
         } catch {
-            throw PipelineError(error)
+            logger.warning("leaving the group: \(error)")
         }
-        writer.stop(timeout: max(1, deadline.timeIntervalSinceNow))
+        // Past the deadline nothing waits for the cluster any more.
+        if remaining() <= 0 { interruption.request() }
+        writer.stop(timeout: remaining())
+        summary.backpressurePauses = machine.backpressurePauses
+        summary.clientErrors = clientErrors.counts
         (summary.outputsWritten, summary.outputsAlreadyWritten) = writer.outputCounts
         summary.outputsByTopic = writer.outputCountsByTopic
         // The HTTP server outlives the runner a moment: its last scrapes see the final figures.
-        publishMetrics(now: Date(), force: true)
+        publishMetrics(now: clock.now)
         for (p, task) in tasks { summary.heldAtStop[p] = (task.processor.counters, task.processor.bufferedEvents) }
         for p in tasks.keys.sorted() { retire(p) }
     }

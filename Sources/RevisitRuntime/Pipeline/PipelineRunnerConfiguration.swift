@@ -18,8 +18,10 @@ public struct PipelineRunnerConfiguration: Sendable {
     public var readyFile: String?
     /// Stop once every assigned partition has no lag (a catch-up run, or a benchmark).
     public var exitWhenCaughtUp = false
-    /// How long a graceful stop may take to write the last checkpoint and leave the group.
-    public var shutdownTimeout: TimeInterval = 30
+    /// How long a graceful stop waits for the cluster to acknowledge the last checkpoint.
+    /// Leaving the group and ending the writer take a few seconds more at most, so that the
+    /// whole stop stays within 30 s.
+    public var shutdownTimeout: TimeInterval = 20
     /// `session.timeout.ms` of the group membership: how soon a crashed process's partitions move.
     public var sessionTimeoutMilliseconds = 10_000
     /// Where the process's metrics go (``PipelineMetrics``); nil: none are kept.

@@ -35,7 +35,11 @@ public struct JSONLReplay: Sendable {
         let clock = wallClock ?? Int64(started.timeIntervalSince1970 * 1000)
         var processors: [PartitionProcessor] = []
         do {
-            for p in 0..<partitions { processors.append(try PartitionProcessor(rules: rules, wallClock: clock, partition: p)) }
+            for p in 0..<partitions {
+                var processor = try PartitionProcessor(rules: rules, wallClock: clock, partition: p)
+                processor.outputChunkLimit = OutputChunks.records
+                processors.append(processor)
+            }
         } catch {
             throw .processor("cannot start: \(error)")
         }

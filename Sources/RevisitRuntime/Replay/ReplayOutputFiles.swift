@@ -46,8 +46,12 @@ final class ReplayOutputFiles {
 
     private var recordFiles: [BufferedFileWriter] { [profiles, sessions, alerts, deadLetters] }
 
-    /// Writes and clears what a processor emitted.
+    /// Writes and clears what a processor emitted, chunk by chunk when it paused a release.
     func write(from processor: inout PartitionProcessor) throws(ReplayError) {
+        try processor.takingChunks { (processor) throws(ReplayError) in try writeOutputs(of: &processor) }
+    }
+
+    private func writeOutputs(of processor: inout PartitionProcessor) throws(ReplayError) {
         var failure: ReplayError?
         processor.drainOutputs { record in
             guard failure == nil else { return }

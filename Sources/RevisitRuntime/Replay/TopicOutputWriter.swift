@@ -12,7 +12,7 @@ import RevisitKafka
 ///
 /// Not `Sendable`: the thread that owns the producer makes every call.
 final class TopicOutputWriter {
-    private let producer: KafkaProducer
+    private let producer: KafkaOutputProducer
     private let encoder: OutputMessageEncoder
     private var reports: [DeliveryReport] = []
     private var buffer = JSONBuffer()
@@ -45,7 +45,7 @@ final class TopicOutputWriter {
         // the 2-core benchmark machine (fewer wakeups of librdkafka's threads, fewer requests).
         configuration.lingerMilliseconds = 20
         do {
-            producer = try KafkaProducer(configuration: configuration)
+            producer = KafkaOutputProducer(try KafkaProducer(configuration: configuration), interruption: WaitInterruption())
         } catch {
             throw .kafka(error)
         }
@@ -55,6 +55,10 @@ final class TopicOutputWriter {
     /// Queues what `processor` emitted for `partition`, waiting for queue room when the
     /// producer is full (backpressure: reading pauses while the cluster catches up).
     func write(from processor: inout PartitionProcessor, partition: Int32) throws(ReplayError) {
+        try processor.takingChunks { (processor) throws(ReplayError) in try send(from: &processor, partition: partition) }
+    }
+
+    private func send(from processor: inout PartitionProcessor, partition: Int32) throws(ReplayError) {
         var failure: KafkaError?
         processor.drainOutputs { record in
             guard failure == nil else { return }
@@ -80,7 +84,7 @@ final class TopicOutputWriter {
     /// Serves delivery reports without waiting; the first failed delivery ends the replay,
     /// since every record after it in its partition would follow a gap.
     func checkDeliveries() throws(ReplayError) {
-        reports += producer.poll(timeoutMilliseconds: 0)
+        producer.poll(timeoutMilliseconds: 0, into: &reports)
         try takeReports()
     }
 

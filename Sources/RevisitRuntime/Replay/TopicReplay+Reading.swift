@@ -58,6 +58,9 @@ extension TopicReplay {
             } catch {
                 throw .processor("cannot start: \(error)")
             }
+            // What falls due at one instant is written in chunks (``OutputChunks``), here and
+            // at the end of input, so that the records held at once stay bounded.
+            processor.outputChunkLimit = OutputChunks.records
             let records = try sink(range.partition, "\(range.partition).")
             let completed = try read(
                 &range, skippingBefore: plan.skipBefore[index], consumer: consumer, processor: &processor, sink: records

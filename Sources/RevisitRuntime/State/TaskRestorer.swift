@@ -6,7 +6,10 @@ import RevisitKafka
 /// checkpoint, read from the state topic, and the ids of the outputs already written after
 /// that checkpoint, read from the output topics.
 struct TaskRestorer {
-    var kafka: KafkaConfiguration
+    /// Reads the state topic.
+    var stateReader: any PartitionLogReading
+    /// Reads the output topics (and the input's bounds).
+    var outputReader: any PartitionLogReading
     var stateTopic: String
     var inputTopic: String
     var outputTopics: [String]
@@ -41,8 +44,7 @@ struct TaskRestorer {
         let started = Date()
         var logs: [Int32: StatePartitionLog] = [:]
         var bytes: [Int32: Int] = [:]
-        let stateBounds = try PartitionRangeReader(kafka: kafka, clientID: kafka.clientID + "-restore")
-            .read(Dictionary(uniqueKeysWithValues: partitions.map { (TopicPartition(stateTopic, $0), nil) })) { message throws(PipelineError) in
+        let stateBounds = try stateReader.read(Dictionary(uniqueKeysWithValues: partitions.map { (TopicPartition(stateTopic, $0), nil) })) { message throws(PipelineError) in
                 let p = message.partition
                 if logs[p] == nil { logs[p] = StatePartitionLog(logStart: message.offset) }
                 bytes[p, default: 0] += message.value.count + (message.key?.count ?? 0)
@@ -90,8 +92,7 @@ struct TaskRestorer {
 
         // The input partitions are read by nobody here: only their bounds are wanted.
         for p in partitions { scanStarts[TopicPartition(inputTopic, p)] = .some(Int64.max) }
-        let outputBounds = try PartitionRangeReader(kafka: kafka, clientID: kafka.clientID + "-restore-outputs")
-            .read(scanStarts) { message throws(PipelineError) in
+        let outputBounds = try outputReader.read(scanStarts) { message throws(PipelineError) in
                 results[message.partition]!.writtenIDs.insert(WrittenOutputs.identity(of: message))
             }
         let seconds = Date().timeIntervalSince(started)

@@ -1,7 +1,16 @@
 /// The dashboard's one HTML page: the layout and the English labels, which the script
 /// replaces in the chosen language (every `data-i18n` element). Scripts, styles and the
 /// chart library come from the server itself, so the page works without internet access.
+///
+/// The page holds no data. When the API needs a token, the server marks the body with
+/// `data-token="required"` (``html(asksForToken:)``) and the script asks for one before it
+/// reads anything.
 enum DashboardPage {
+    /// The page, telling the script whether the API needs a token.
+    static func html(asksForToken: Bool) -> String {
+        asksForToken ? html.replacingOccurrences(of: "<body>", with: #"<body data-token="required">"#) : html
+    }
+
     static let html = #"""
     <!DOCTYPE html>
     <html lang="en">
@@ -30,9 +39,19 @@ enum DashboardPage {
       <div class="language" role="group" aria-label="Language / 语言">
         <button type="button" id="lang-en" data-lang="en" aria-pressed="true">EN</button>
         <button type="button" id="lang-zh" data-lang="zh" aria-pressed="false">中文</button>
+        <button type="button" id="sign-out" data-i18n="signOut" hidden>Sign out</button>
       </div>
     </header>
     <div id="notice" class="notice" hidden></div>
+    <section id="sign-in" class="sign-in" hidden>
+      <h2 data-i18n="signInTitle">Access token</h2>
+      <p class="hint" data-i18n="signInHint">This dashboard shows user data. Enter an access token; it is kept in this browser tab until the tab is closed.</p>
+      <form id="sign-in-form" autocomplete="off">
+        <input id="token" type="password" required autocomplete="off" spellcheck="false" data-i18n-placeholder="tokenPlaceholder" placeholder="Token">
+        <button type="submit" data-i18n="signIn">Open</button>
+      </form>
+      <p id="sign-in-error" class="missing" hidden></p>
+    </section>
     <main>
       <section class="kpis" aria-labelledby="kpi-title">
         <h2 id="kpi-title"><span data-i18n="asOf">Figures of</span> <span id="kpi-date">-</span></h2>

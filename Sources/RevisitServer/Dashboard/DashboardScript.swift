@@ -3,6 +3,12 @@
 ///
 /// Plain JavaScript for current browsers, without modules or a build step, so that the page
 /// needs nothing but this server and the Debian package of Chart.js.
+///
+/// When the API needs a token (`data-token="required"` on the body), the page asks for one
+/// and keeps it in the tab's `sessionStorage` (gone with the tab, never in the address or a
+/// cookie), and sends it as `Authorization: Bearer` with every request. That is also why the
+/// alert stream is read with `fetch` rather than `EventSource`, which cannot send a header.
+/// A `forget` event on the stream removes the user's alerts and profile from the page.
 enum DashboardScript {
     static let javascript = #"""
     'use strict';
@@ -55,7 +61,10 @@ enum DashboardScript {
           profiles: '{n} profiles', 'legend.dau': 'DAU', 'legend.wau': 'WAU', 'legend.mau': 'MAU',
           'legend.stickiness': 'Stickiness %', 'legend.revisit': 'Revisit rate %', 'legend.d1': 'Day 1 %',
           'legend.d7': 'Day 7 %', 'legend.d30': 'Day 30 %', 'legend.churned': 'Churned', 'legend.recalled': 'Recalled',
-          'legend.recallRate': 'Recall rate %', users: 'Users', percent: '%'
+          'legend.recallRate': 'Recall rate %', users: 'Users', percent: '%',
+          signInTitle: 'Access token', signIn: 'Open', signOut: 'Sign out', tokenPlaceholder: 'Token',
+          signInHint: 'This dashboard shows user data. Enter an access token; it is kept in this browser tab until the tab is closed.',
+          tokenRefused: 'The server did not accept this token.', tokenNeeded: 'The server needs an access token.'
         },
         zh: {
           title: 'Revisit：用户留存', from: '从', to: '到', last7: '近 7 天', last30: '近 30 天', last90: '近 90 天', all: '全部',
@@ -101,7 +110,10 @@ enum DashboardScript {
           profiles: '{n} 个用户画像', 'legend.dau': '日活', 'legend.wau': '周活', 'legend.mau': '月活',
           'legend.stickiness': '黏性 %', 'legend.revisit': '回访率 %', 'legend.d1': '次日 %',
           'legend.d7': '7 日 %', 'legend.d30': '30 日 %', 'legend.churned': '流失', 'legend.recalled': '召回',
-          'legend.recallRate': '召回率 %', users: '用户数', percent: '%'
+          'legend.recallRate': '召回率 %', users: '用户数', percent: '%',
+          signInTitle: '访问令牌', signIn: '打开', signOut: '退出', tokenPlaceholder: '令牌',
+          signInHint: '此看板包含用户数据。请输入访问令牌；令牌只保存在当前浏览器标签页中，关闭标签页即清除。',
+          tokenRefused: '服务器不接受此令牌。', tokenNeeded: '服务器需要访问令牌。'
         }
       };
 
@@ -111,7 +123,7 @@ enum DashboardScript {
       const DAY_MS = 86400000;
 
       const state = { lang: 'en', first: null, last: null, from: null, to: null, days: [], campaigns: [],
-                      alerts: [], alertSource: null, charts: {}, profile: null };
+                      alerts: [], alertStream: null, charts: {}, profile: null, token: storedToken(), statusTimer: null };
 
       function t(key, values) {
         let text = (TEXT[state.lang] && TEXT[state.lang][key]) || TEXT.en[key] || key;
@@ -143,11 +155,69 @@ enum DashboardScript {
         box.classList.toggle('error', !!isError);
       }
 
+      // MARK: - Access
+
+      /// The server refused the token (or asked for one): the page signs out.
+      class Unauthorized extends Error {}
+
+      function storedToken() {
+        try { return sessionStorage.getItem('revisit.token'); } catch (e) { return null; }
+      }
+
+      function authorization() {
+        return state.token ? { Authorization: 'Bearer ' + state.token } : {};
+      }
+
+      async function request(url, options) {
+        const response = await fetch(url, Object.assign({ cache: 'no-store', headers: authorization() }, options || {}));
+        if (response.status === 401) { signedOut(); throw new Unauthorized(t('tokenRefused')); }
+        return response;
+      }
+
       async function getJSON(url) {
-        const response = await fetch(url, { cache: 'no-store' });
+        const response = await request(url);
         const body = await response.json();
         if (!response.ok) throw new Error(body.error || response.statusText);
         return body;
+      }
+
+      function showSignIn(message) {
+        document.getElementById('sign-in').hidden = false;
+        document.querySelector('main').hidden = true;
+        document.getElementById('sign-out').hidden = true;
+        const error = document.getElementById('sign-in-error');
+        error.hidden = !message;
+        error.textContent = message ? t(message) : '';
+        document.body.dataset.state = 'signed-out';
+        document.getElementById('token').focus();
+      }
+
+      /// Forgets the token and everything shown with it, then asks for a token.
+      function signedOut(quietly) {
+        const had = !!state.token;
+        state.token = null;
+        try { sessionStorage.removeItem('revisit.token'); } catch (e) { /* nothing kept */ }
+        if (state.alertStream) { state.alertStream.abort(); state.alertStream = null; }
+        if (state.statusTimer) { clearInterval(state.statusTimer); state.statusTimer = null; }
+        state.alerts = [];
+        state.profile = null;
+        state.days = [];
+        state.campaigns = [];
+        renderAll();
+        renderAlerts();
+        renderProfile();
+        showSignIn(quietly ? null : had ? 'tokenRefused' : 'tokenNeeded');
+      }
+
+      function signIn(event) {
+        event.preventDefault();
+        const input = document.getElementById('token');
+        const token = input.value.trim();
+        input.value = '';
+        if (!token) return;
+        state.token = token;
+        try { sessionStorage.setItem('revisit.token', token); } catch (e) { /* kept in memory only */ }
+        begin();
       }
 
       // MARK: - Language
@@ -208,6 +278,7 @@ enum DashboardScript {
           document.body.dataset.range = range;
           document.body.dataset.state = 'ready';
         } catch (error) {
+          if (error instanceof Unauthorized) return;
           notice(t('loadError', { message: error.message }), true);
           document.body.dataset.state = 'error';
         }
@@ -358,22 +429,89 @@ enum DashboardScript {
       // MARK: - Alerts
 
       function connectAlerts() {
-        if (state.alertSource) state.alertSource.close();
+        if (state.alertStream) state.alertStream.abort();
+        const controller = new AbortController();
+        state.alertStream = controller;
         const type = document.getElementById('alert-type').value;
         state.alerts = [];
         renderAlerts();
-        const source = new EventSource('/api/v1/alerts/stream?limit=50' + (type ? '&type=' + encodeURIComponent(type) : ''));
-        state.alertSource = source;
-        source.onopen = () => { document.getElementById('alerts-state').dataset.state = 'live'; renderAlertState(); };
-        source.onerror = () => { document.getElementById('alerts-state').dataset.state = 'reconnecting'; renderAlertState(); };
-        source.addEventListener('alert', event => {
-          const alert = JSON.parse(event.data);
-          if (state.alerts.some(a => a.alert_id === alert.alert_id)) return;
-          state.alerts.push(alert);
-          state.alerts.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : (a.alert_id < b.alert_id ? 1 : -1)));
-          state.alerts.length = Math.min(state.alerts.length, 50);
-          scheduleAlerts();
-        });
+        followAlerts('/api/v1/alerts/stream?limit=50' + (type ? '&type=' + encodeURIComponent(type) : ''), controller.signal);
+      }
+
+      function setAlertState(name) {
+        document.getElementById('alerts-state').dataset.state = name;
+        renderAlertState();
+      }
+
+      /// Reads the stream and reconnects 3 s after it ends, as EventSource would.
+      async function followAlerts(url, signal) {
+        while (!signal.aborted) {
+          try {
+            const response = await request(url, { signal, headers: Object.assign({ Accept: 'text/event-stream' }, authorization()) });
+            if (!response.ok || !response.body) throw new Error(response.statusText);
+            // Each connection starts over from the server's recent alerts, so that nothing
+            // forgotten while it was away stays on the page.
+            state.alerts = [];
+            scheduleAlerts();
+            setAlertState('live');
+            await readEvents(response.body, onStreamEvent);
+          } catch (error) {
+            if (signal.aborted || error instanceof Unauthorized) return;
+          }
+          setAlertState('reconnecting');
+          await new Promise(resolve => setTimeout(resolve, 3000));
+        }
+      }
+
+      /// Cuts a server-sent event stream into events (`event:` and `data:` lines ended by a
+      /// blank line; comments and other fields skipped).
+      async function readEvents(body, onEvent) {
+        const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          buffer += value;
+          let end;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            let type = 'message';
+            const data = [];
+            for (const line of block.split('\n')) {
+              if (line.startsWith(':')) continue;
+              const colon = line.indexOf(':');
+              const field = colon < 0 ? line : line.slice(0, colon);
+              let text = colon < 0 ? '' : line.slice(colon + 1);
+              if (text.startsWith(' ')) text = text.slice(1);
+              if (field === 'event') type = text;
+              else if (field === 'data') data.push(text);
+            }
+            if (data.length > 0) onEvent(type, data.join('\n'));
+          }
+        }
+      }
+
+      function onStreamEvent(type, data) {
+        if (type === 'forget') { forgetUser(JSON.parse(data).user_id); return; }
+        if (type !== 'alert') return;
+        const alert = JSON.parse(data);
+        if (state.alerts.some(a => a.alert_id === alert.alert_id)) return;
+        state.alerts.push(alert);
+        state.alerts.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : (a.alert_id < b.alert_id ? 1 : -1)));
+        state.alerts.length = Math.min(state.alerts.length, 50);
+        scheduleAlerts();
+      }
+
+      /// A `forget`: nothing of the user stays on the page.
+      function forgetUser(user) {
+        state.alerts = state.alerts.filter(a => a.user_id !== user);
+        scheduleAlerts();
+        const profile = state.profile;
+        if (profile && (profile.id === user || (profile.value && profile.value.user_id === user))) {
+          state.profile = { id: profile.id, missing: true };
+          renderProfile();
+        }
       }
 
       let alertsPending = false;
@@ -424,7 +562,13 @@ enum DashboardScript {
         id = id.trim();
         if (!id) return;
         document.getElementById('profile-id').value = id;
-        const response = await fetch('/api/v1/profiles/' + encodeURIComponent(id), { cache: 'no-store' });
+        let response;
+        try {
+          response = await request('/api/v1/profiles/' + encodeURIComponent(id));
+        } catch (error) {
+          if (error instanceof Unauthorized) return;
+          throw error;
+        }
         if (response.status === 404) {
           state.profile = { id, missing: true };
         } else if (response.ok) {
@@ -509,8 +653,20 @@ enum DashboardScript {
           event.preventDefault();
           lookUp(document.getElementById('profile-id').value);
         });
+        document.getElementById('sign-in-form').addEventListener('submit', signIn);
+        document.getElementById('sign-out').addEventListener('click', () => signedOut(true));
         setLanguage(lang);
-        connectAlerts();
+        state.params = params;
+        // Nothing is asked of the API before there is a token to ask with.
+        if (document.body.dataset.token === 'required' && !state.token) showSignIn(null);
+        else begin();
+      }
+
+      async function begin() {
+        const params = state.params;
+        document.getElementById('sign-in').hidden = true;
+        document.querySelector('main').hidden = false;
+        document.getElementById('sign-out').hidden = !state.token;
         try {
           const status = await refreshStatus();
           state.first = status.first_day;
@@ -524,10 +680,12 @@ enum DashboardScript {
           else if (state.last) preset(30);
           else { document.body.dataset.state = 'ready'; renderAll(); }
         } catch (error) {
+          if (error instanceof Unauthorized) return;
           notice(t('loadError', { message: error.message }), true);
           document.body.dataset.state = 'error';
         }
-        setInterval(() => { refreshStatus().catch(() => {}); }, 15000);
+        connectAlerts();
+        if (!state.statusTimer) state.statusTimer = setInterval(() => { refreshStatus().catch(() => {}); }, 15000);
       }
 
       start();

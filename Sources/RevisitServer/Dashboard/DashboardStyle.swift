@@ -18,6 +18,10 @@ enum DashboardStyle {
     button[aria-pressed=true] { background: var(--accent); color: #fff; border-color: var(--accent); }
     .notice { margin: 12px 20px 0; padding: 8px 12px; border-radius: 4px; background: #fff7ed; border: 1px solid #fdba74; }
     .notice.error { background: #fef2f2; border-color: #fca5a5; }
+    .sign-in { max-width: 520px; margin: 48px auto; }
+    form#sign-in-form { display: flex; gap: 6px; }
+    form#sign-in-form input { flex: 1; padding: 3px 6px; border: 1px solid var(--line); border-radius: 4px; }
+    main[hidden] { display: none; }
     main { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 16px; padding: 16px 20px; }
     section { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; }
     .kpis, .charts, .campaigns, .days { grid-column: 1; }

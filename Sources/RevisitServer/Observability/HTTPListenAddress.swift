@@ -1,6 +1,11 @@
 /// Where an HTTP server listens, written `HOST:PORT`: `127.0.0.1:9400`, `0.0.0.0:9400`,
-/// `[::]:9400`, `localhost:0`. Port 0 lets the system choose a free port.
+/// `[::]:9400`, `localhost:0`; a port alone is on `127.0.0.1`, this host only. Port 0 lets the
+/// system choose a free port.
 public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
+    /// The host of an address given as a port alone: loopback, so that nothing is reachable
+    /// from other hosts unless asked for.
+    public static let defaultHost = "127.0.0.1"
+
     /// A host name or IP address; an IPv6 address without its brackets.
     public var host: String
     public var port: Int
@@ -10,9 +15,16 @@ public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Reads `HOST:PORT`, with an IPv6 address in brackets.
+    /// Reads `HOST:PORT`, with an IPv6 address in brackets, or `PORT` (on ``defaultHost``).
     public init(parsing text: String) throws(HTTPListenAddressError) {
-        guard let colon = text.lastIndex(of: ":") else { throw HTTPListenAddressError(text, "expected HOST:PORT") }
+        if !text.isEmpty, text.allSatisfy(\.isASCII), text.allSatisfy(\.isNumber) {
+            guard let port = Int(text), (0...65_535).contains(port) else {
+                throw HTTPListenAddressError(text, "the port must be a number from 0 to 65535 (0: any free port)")
+            }
+            self.init(host: Self.defaultHost, port: port)
+            return
+        }
+        guard let colon = text.lastIndex(of: ":") else { throw HTTPListenAddressError(text, "expected HOST:PORT, or a port alone") }
         var host = String(text[..<colon])
         let portText = text[text.index(after: colon)...]
         if host.hasPrefix("[") {
@@ -29,6 +41,15 @@ public struct HTTPListenAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// Whether only this host can connect: `localhost`, an IPv4 address of 127.0.0.0/8, `::1`.
+    public var isLoopback: Bool {
+        let lowered = host.lowercased()
+        if lowered == "localhost" || lowered == "::1" || lowered == "0:0:0:0:0:0:0:1" { return true }
+        let parts = lowered.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127"
+            && parts.allSatisfy { part in part.count <= 3 && (UInt8(part) != nil) }
+    }
 }
 
 /// A listen address that is not `HOST:PORT`.

@@ -3,13 +3,20 @@ import Hummingbird
 import Prometheus
 
 /// The endpoints every Revisit HTTP server has: `/metrics` (Prometheus text format),
-/// `/healthz` and `/readyz`.
+/// `/healthz` and `/readyz`, each open unless `access` protects it.
 public enum ObservabilityRoutes {
-    /// Adds the three endpoints to `router`.
+    /// Adds the three endpoints to `router`, each behind the tokens `access` gives it.
     public static func add<Context: RequestContext>(
-        to router: Router<Context>, health: ProcessHealth, registry: PrometheusCollectorRegistry
+        to router: Router<Context>, health: ProcessHealth, registry: PrometheusCollectorRegistry,
+        access: HTTPAccessControl = .open
     ) {
-        router.get("/metrics") { _, _ -> Response in
+        add(to: router, health: health, registry: registry, via: AccessGuard(control: access, registry: registry))
+    }
+
+    static func add<Context: RequestContext>(
+        to router: Router<Context>, health: ProcessHealth, registry: PrometheusCollectorRegistry, via access: AccessGuard
+    ) {
+        access.routes(for: .metrics, on: router).get("/metrics") { _, _ -> Response in
             var buffer: [UInt8] = []
             buffer.reserveCapacity(16_384)
             registry.emit(into: &buffer)
@@ -18,7 +25,7 @@ public enum ObservabilityRoutes {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
         }
-        router.get("/healthz") { _, _ -> Response in
+        access.routes(for: .healthz, on: router).get("/healthz") { _, _ -> Response in
             let (alive, since) = health.liveness()
             let seconds = Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18
             let limit = Double(health.currentLimit.components.seconds)
@@ -26,7 +33,7 @@ public enum ObservabilityRoutes {
                 alive ? .ok : .serviceUnavailable,
                 #"{"status":"\#(alive ? "ok" : "stalled")","seconds_since_progress":\#(String(format: "%.3f", seconds)),"limit_seconds":\#(limit)}"#)
         }
-        router.get("/readyz") { _, _ -> Response in
+        access.routes(for: .readyz, on: router).get("/readyz") { _, _ -> Response in
             let (ready, reason) = health.readiness
             return json(ready ? .ok : .serviceUnavailable, #"{"status":\#(jsonString(ready ? "ready" : reason))}"#)
         }

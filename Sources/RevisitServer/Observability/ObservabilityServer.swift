@@ -24,15 +24,16 @@ public enum ObservabilityServer {
         public init() {}
     }
 
-    /// The application serving the three endpoints on `address`. `onListening` is called
-    /// once the socket is bound, with the address it is bound to (for port 0, the port the
-    /// system chose).
+    /// The application serving the three endpoints on `address`, each behind the tokens
+    /// `access` gives it. `onListening` is called once the socket is bound, with the address
+    /// it is bound to (for port 0, the port the system chose).
     public static func application(
         address: HTTPListenAddress, health: ProcessHealth, registry: PrometheusCollectorRegistry, limits: Limits = Limits(),
-        logger: Logger, onListening: @escaping @Sendable (HTTPListenAddress) async -> Void = { _ in }
+        access: HTTPAccessControl = .open, logger: Logger,
+        onListening: @escaping @Sendable (HTTPListenAddress) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
-        ObservabilityRoutes.add(to: router, health: health, registry: registry)
+        ObservabilityRoutes.add(to: router, health: health, registry: registry, access: access)
         return application(router: router, address: address, limits: limits, logger: logger, onListening: onListening)
     }
 

@@ -7,8 +7,9 @@ import RevisitCore
 /// first, then sends each alert as it arrives; `type` (repeatable or comma-separated:
 /// `streak_milestone`, `churn_risk_high`, `dormant`, `churned`, `recalled`) keeps those
 /// types only. Each event is `event: alert`, `id:` the `alert_id` and `data:` the alert's JSON
-/// as the topic holds it. A comment line every 15 s keeps proxies from closing a quiet
-/// stream and finds clients that have gone.
+/// as the topic holds it. When a user is forgotten, every stream gets `event: forget` with
+/// `data: {"user_id": ...}`: the client removes the alerts of that user it shows. A comment
+/// line every 15 s keeps proxies from closing a quiet stream and finds clients that have gone.
 struct AlertStream: Sendable {
     static let defaultLimit = 100
     static let heartbeat: Duration = .seconds(15)
@@ -62,7 +63,12 @@ struct AlertStream: Sendable {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let (chunks, sink) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(feed.subscriberBuffer))
                 group.addTask {
-                    for await alert in subscription.live { sink.yield(Self.event(alert)) }
+                    for await update in subscription.live {
+                        switch update {
+                        case .alert(let alert): sink.yield(Self.event(alert))
+                        case .forgotten(let user): sink.yield(Self.forgetEvent(user))
+                        }
+                    }
                     sink.finish()
                 }
                 group.addTask {
@@ -77,6 +83,11 @@ struct AlertStream: Sendable {
             }
             try await writer.finish(nil)
         })
+    }
+
+    /// `event: forget` with the user id as JSON.
+    static func forgetEvent(_ user: String) -> ByteBuffer {
+        ByteBuffer(string: "event: forget\ndata: {\"user_id\":\(ObservabilityRoutes.jsonString(user))}\n\n")
     }
 
     static func event(_ alert: AlertFeed.Alert) -> ByteBuffer {

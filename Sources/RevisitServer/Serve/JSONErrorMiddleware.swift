@@ -21,7 +21,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 : error.body ?? error.status.reasonPhrase
             return APIError(error.status, message).response
         } catch {
-            logger.error("\(request.method.rawValue) \(String(request.uri.path.prefix(200))): \(error)")
+            // A profile's path holds a user id, which no log line may.
+            let path = request.uri.path.hasPrefix(ServeAPI.profilePrefix) ? ServeAPI.profilePrefix + "..." : String(request.uri.path.prefix(200))
+            logger.error("\(request.method.rawValue) \(path): \(error)")
             return APIError(.internalServerError, "internal error; see the server's log").response
         }
     }

@@ -98,6 +98,25 @@ public final class ProfileTable: Sendable {
         }
     }
 
+    /// The `first_seen` of the user's profile, epoch milliseconds; nil when the user has no
+    /// profile (unknown, or forgotten) or it has no readable `first_seen`.
+    public func firstSeen(_ userID: String) -> Int64? {
+        let found = storage.withLock { storage -> Found? in
+            guard let slot = storage.slots[userID] else { return nil }
+            return slot >= 0 ? .packed(storage.packed[Int(slot)], nil) : .verbatim(storage.verbatim[Int(~slot)])
+        }
+        switch found {
+        case nil:
+            return nil
+        case .packed(let profile, _):
+            return profile.firstSeen
+        case .verbatim(let bytes):
+            // Rare (a layout the table does not pack): read where it is.
+            let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any]
+            return (object?["first_seen"] as? String).flatMap(EventTime.parse)
+        }
+    }
+
     public var counts: Counts {
         storage.withLock { storage in
             let verbatim = storage.verbatim.count - storage.freeVerbatim.count

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Prometheus
 import RevisitCore
 
 /// The JSON API of `revisit serve`, read-only, under `/api/v1/`:
@@ -12,12 +13,24 @@ import RevisitCore
 ///   it; 404 when the user is unknown or forgotten;
 /// - `GET /api/v1/alerts/stream?type=&limit=`: server-sent events (``AlertStream``);
 /// - `GET /api/v1/status`: readiness, the range of days held and the sizes of the stores.
+///
+/// Every route is behind the API's tokens when access control gives it some.
 public enum ServeAPI {
     /// The prefix of profile paths; the rest of the path is the user id, percent-encoded.
     static let profilePrefix = "/api/v1/profiles/"
 
-    /// Adds the API's routes to `router`.
-    public static func add<Context: RequestContext>(to router: Router<Context>, stores: ServeStores, health: ProcessHealth) {
+    /// Adds the API's routes to `router`, behind the tokens `access` gives ``HTTPAccessControl/Endpoint/api``.
+    public static func add<Context: RequestContext>(
+        to router: Router<Context>, stores: ServeStores, health: ProcessHealth, registry: PrometheusCollectorRegistry,
+        access: HTTPAccessControl = .open
+    ) {
+        add(to: router, stores: stores, health: health, via: AccessGuard(control: access, registry: registry))
+    }
+
+    static func add<Context: RequestContext>(
+        to router: Router<Context>, stores: ServeStores, health: ProcessHealth, via access: AccessGuard
+    ) {
+        let router = access.routes(for: .api, on: router)
         router.get("/api/v1/daily") { request, _ -> Response in
             let range = try DateRangeQuery(request)
             let report = stores.metrics.report(from: range.from, to: range.to)
@@ -30,7 +43,7 @@ public enum ServeAPI {
         }
         router.get("/api/v1/profiles/**") { request, _ -> Response in
             let user = try userID(inPath: request.uri.path)
-            guard let profile = stores.profiles.profile(user) else {
+            guard let profile = stores.profile(lookingUp: user) else {
                 throw APIError(.notFound, "no profile of user \(APIError.shown(user)): unknown, or forgotten")
             }
             return Response(

@@ -5,7 +5,7 @@ import Prometheus
 
 /// The HTTP server of `revisit serve`: the JSON API (``ServeAPI``), the dashboard
 /// (``DashboardRoutes``) and the `/metrics`, `/healthz`, `/readyz` every Revisit process has
-/// (``ObservabilityRoutes``).
+/// (``ObservabilityRoutes``), each behind the tokens ``HTTPAccessControl`` gives it.
 ///
 /// It answers from the stores only, never from Kafka, so a slow or hostile client cannot
 /// slow the reading of the topics. Failures are JSON errors, methods other than GET are
@@ -26,15 +26,16 @@ public enum ServeServer {
     /// socket is bound, with the address it is bound to (for port 0, the port chosen).
     public static func application(
         address: HTTPListenAddress, stores: ServeStores, health: ProcessHealth, registry: PrometheusCollectorRegistry,
-        chartLibrary: ChartLibrary, limits: ObservabilityServer.Limits = defaultLimits(), logger: Logger,
-        onListening: @escaping @Sendable (HTTPListenAddress) async -> Void = { _ in }
+        chartLibrary: ChartLibrary, limits: ObservabilityServer.Limits = defaultLimits(), access: HTTPAccessControl = .open,
+        logger: Logger, onListening: @escaping @Sendable (HTTPListenAddress) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
         // First: it applies only to the routes added after it.
         router.add(middleware: JSONErrorMiddleware(logger: logger))
-        ObservabilityRoutes.add(to: router, health: health, registry: registry)
-        ServeAPI.add(to: router, stores: stores, health: health)
-        DashboardRoutes.add(to: router, chartLibrary: chartLibrary)
+        let guarded = AccessGuard(control: access, registry: registry)
+        ObservabilityRoutes.add(to: router, health: health, registry: registry, via: guarded)
+        ServeAPI.add(to: router, stores: stores, health: health, via: guarded)
+        DashboardRoutes.add(to: router, chartLibrary: chartLibrary, asksForToken: access.isProtected(.api))
         return ObservabilityServer.application(
             router: router, address: address, limits: limits, logger: logger, onListening: onListening)
     }

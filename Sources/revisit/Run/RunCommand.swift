@@ -21,7 +21,9 @@ struct RunCommand: AsyncParsableCommand {
             partitions. SIGTERM or SIGINT finishes the batch in hand, writes a last checkpoint, \
             leaves the group and exits 0. With --http, an HTTP server answers /metrics \
             (Prometheus), /healthz (the processing loop went round within 30 s) and /readyz \
-            (every assigned partition restored: the condition of --ready-file).
+            (every assigned partition restored: the condition of --ready-file), each open \
+            unless --protect puts it behind the tokens of --operations-token-file \
+            (or REVISIT_OPERATIONS_TOKENS).
             """)
 
     @OptionGroup var pipeline: PipelineOptions
@@ -38,9 +40,11 @@ struct RunCommand: AsyncParsableCommand {
     var readyFile: String?
 
     @Option(name: .customLong("http"), help: ArgumentHelp(
-        "Serve /metrics, /healthz and /readyz on this address (port 0: any free port; the log says which). Default: no HTTP server.",
+        "Serve /metrics, /healthz and /readyz on this address; a port alone is on 127.0.0.1 (port 0: any free port; the log says which). Default: no HTTP server.",
         valueName: "host:port"))
     var http: String?
+
+    @OptionGroup var access: OperationsAccessOptions
 
     @Flag(name: .customLong("exit-when-caught-up"), help: "Stop once every assigned partition has no lag (catch-up runs, benchmarks).")
     var exitWhenCaughtUp = false
@@ -59,6 +63,8 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("--http \(error)")
             }
+        } else if !access.protect.isEmpty || access.operationsTokenFile != nil {
+            throw ValidationError("--protect and --operations-token-file protect the endpoints of --http; give --http HOST:PORT")
         }
     }
 
@@ -79,6 +85,24 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let http {
             let address = try HTTPListenAddress(parsing: http)
+            let control: HTTPAccessControl
+            do {
+                let operations = try access.operations(environment: ProcessInfo.processInfo.environment)
+                control = try HTTPAccessControl(api: nil, operations: operations.tokens, protecting: operations.endpoints)
+            } catch {
+                throw CommandFailure("revisit run: \(error)")
+            }
+            control.logStart(logger)
+            if !address.isLoopback, HTTPAccessControl.Endpoint.operations.allSatisfy({ !control.isProtected($0) }) {
+                logger.warning("""
+                    --http \(address) listens beyond this host with no access control: anyone who reaches the port \
+                    reads /metrics, /healthz and /readyz; put them behind tokens with --protect and \
+                    \(OperationsAccessOptions.tokenFileOption), or listen on 127.0.0.1 (see Security and privacy in the README)
+                    """)
+            }
+            if !control.tokenSets.isEmpty {
+                services.append(.init(service: TokenReloadService(tokens: control.tokenSets, logger: logger), successTerminationBehavior: .ignore))
+            }
             let observability = ProcessObservability()
             service.configuration.metricsFactory = observability.metricsFactory
             service.configuration.health = observability.health
@@ -90,7 +114,8 @@ struct RunCommand: AsyncParsableCommand {
                 try Task.checkCancellation()
             }
             let server = ObservabilityServer.application(
-                address: address, health: observability.health, registry: observability.registry, logger: logger
+                address: address, health: observability.health, registry: observability.registry, access: control,
+                logger: logger
             ) { [logger] bound in
                 logger.info("http: listening on \(bound) (/metrics, /healthz, /readyz)")
                 announce.yield()

@@ -6,9 +6,9 @@ import ServiceLifecycle
 
 /// Runs a ``TopicFollower`` as a swift-service-lifecycle `Service`: the follower's blocking
 /// loop gets a thread of its own (it owns the Kafka consumer), at a lower priority than the
-/// HTTP server's (``ReaderPriority``), and a graceful shutdown sets
-/// the flag the loop checks after each poll and ends the alert streams, which would otherwise
-/// keep the HTTP server from stopping.
+/// HTTP server's (``ReaderPriority``), and a graceful shutdown, or the cancellation of the
+/// group (the HTTP server could not listen), sets the flag the loop checks after each poll and
+/// ends the alert streams, which would otherwise keep the HTTP server from stopping.
 struct TopicReaderService: Service {
     let kafka: KafkaConfiguration
     let stores: ServeStores
@@ -18,7 +18,7 @@ struct TopicReaderService: Service {
 
     func run() async throws {
         let stop = StopFlag()
-        try await withGracefulShutdownHandler {
+        try await withTaskCancellationOrGracefulShutdownHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
                 let thread = Thread { [kafka, stores, health, gauges, logger] in
                     ReaderPriority.lower()
@@ -33,7 +33,7 @@ struct TopicReaderService: Service {
                 thread.name = "revisit-serve-reader"
                 thread.start()
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             stop.set()
             stores.alerts.close()
         }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Logging
 import RevisitCore
@@ -11,40 +10,47 @@ import ServiceLifecycle
 ///
 /// The profiles are the end-of-input profiles of the operators on generated traffic (every
 /// user with at least one visit), encoded as the pipeline writes them.
-struct ServeBenchmark: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "serve",
-        abstract: "Benchmark the profile table of revisit serve: bytes per profile and lookup latency (in process and over HTTP).")
+public struct ServeBenchmark: Sendable {
+    /// Profiles in the table.
+    public var profiles = 1_000_000
 
-    @Option(help: "Profiles in the table.")
-    var profiles = 1_000_000
+    /// Lookups timed in the process.
+    public var lookups = 1_000_000
 
-    @Option(help: "Lookups timed in the process.")
-    var lookups = 1_000_000
+    /// HTTP requests per phase (with and without a writer).
+    public var requests = 200_000
 
-    @Option(help: "HTTP requests per phase (with and without a writer).")
-    var requests = 200_000
+    /// HTTP connections, each with a thread of its own sending requests one after the other.
+    public var connections = 8
 
-    @Option(help: "HTTP connections, each with a thread of its own sending requests one after the other.")
-    var connections = 8
+    /// The allocator (asked to give back freed memory around the load) and the reader's
+    /// thread priority (the writer's, while lookups run over HTTP).
+    public var host: BenchmarkHost
 
-    func validate() throws {
+    /// The benchmark with its default options, those of `revisit bench serve`.
+    public init(host: BenchmarkHost) {
+        self.host = host
+    }
+
+    /// Checks the options before anything starts; the message names the options to change.
+    public func validate() throws(BenchmarkFailure) {
         guard profiles >= 1_000, lookups >= 1, requests >= connections, connections >= 1 else {
-            throw ValidationError("needs --profiles >= 1000, --lookups >= 1 and --requests >= --connections >= 1")
+            throw BenchmarkFailure("needs --profiles >= 1000, --lookups >= 1 and --requests >= --connections >= 1")
         }
     }
 
-    func run() async throws {
+    /// Runs the benchmark and prints its report.
+    public func run() async throws {
         let input = generateProfiles()
         print("profiles         \(input.count) generated, \(input.bytes.count / input.count) bytes of JSON on average")
 
         // MARK: Memory
         let stores = ServeStores(topics: ServeStores.Topics(TopicNames()))
-        Allocator.releaseFreedMemory()
-        let before = CoreBenchmarks.residentBytes()
+        host.releaseFreedMemory()
+        let before = ResidentMemory.bytes()
         let loading = ContinuousClock().measure { input.apply(to: stores.profiles) }
-        Allocator.releaseFreedMemory()
-        let after = CoreBenchmarks.residentBytes()
+        host.releaseFreedMemory()
+        let after = ResidentMemory.bytes()
         let counts = stores.profiles.counts
         print(String(format: "memory           %.1f bytes/profile (RSS +%d MiB for %d profiles, %d kept verbatim); loaded in %.2f s, %.0f profiles/s",
                      Double(after - before) / Double(counts.profiles), (after - before) >> 20, counts.profiles, counts.verbatim,
@@ -68,7 +74,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         try await withServer(stores) { port in
             let alone = try await HTTPLoad(port: port, users: input.users, requests: requests, connections: connections).run()
             print("lookup over HTTP \(LatencySummary(alone.latencies)), \(String(format: "%.0f", alone.rate)) requests/s, \(connections) connections")
-            let writer = ProfileWriter(input: input, table: stores.profiles)
+            let writer = ProfileWriter(input: input, table: stores.profiles, lowerPriority: host.lowerReaderPriority)
             writer.start()
             let loaded = try await HTTPLoad(port: port, users: input.users, requests: requests, connections: connections).run()
             let applied = writer.stop()
@@ -124,7 +130,7 @@ struct ServeBenchmark: AsyncParsableCommand {
         let group = ServiceGroup(services: [server], logger: logger)
         let running = Task { try await group.run() }
         var addresses = bound.makeAsyncIterator()
-        guard let address = await addresses.next() else { throw CommandFailure("the server did not start") }
+        guard let address = await addresses.next() else { throw BenchmarkFailure("the server did not start") }
         do {
             try await body(address.port)
         } catch {

@@ -1,69 +1,76 @@
-import ArgumentParser
 import Dispatch
 import Foundation
 import Synchronization
-#if canImport(Glibc)
-import Glibc
-#endif
 import RevisitCore
 import RevisitRuntime
 
 /// `revisit bench core`: throughput and memory of the pure core on generated input.
 ///
 /// Inputs come from a seeded SplitMix64, so every run measures the same work. The traffic
-/// model: event time advances by random steps (`--events-per-day` sets the density); each
-/// event continues a recently active user's visit, or with odds 1 in `--session-events`
-/// starts a visit of a user drawn from all `--users`. The operators benchmark gives every
+/// model: event time advances by random steps (``eventsPerDay`` sets the density); each
+/// event continues a recently active user's visit, or with odds 1 in ``sessionEvents``
+/// starts a visit of a user drawn from all ``users``. The operators benchmark gives every
 /// user state before timing, so it runs against the full population.
-struct CoreBenchmarks: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "core",
-        abstract: "Benchmark event decoding, output encoding, the operators, state size per user and file replay."
-    )
-
-    enum Benchmark: String, ExpressibleByArgument, CaseIterable {
+public struct CoreBenchmarks: Sendable {
+    /// One benchmark of the core, or all of them.
+    public enum Benchmark: String, CaseIterable, Sendable {
         case decode, encode, operators, memory, replay, all
+        /// Peak memory of `revisit replay` over users who visit twice (not part of `all`).
+        case replayMemory = "replay-memory"
     }
 
-    @Argument(help: "Which benchmark: decode, encode, operators, memory, replay or all.")
-    var benchmark: Benchmark = .all
+    /// Which benchmark: decode, encode, operators, memory, replay, all, or replay-memory.
+    public var benchmark: Benchmark = .all
 
-    @Option(help: "Events decoded in the decode benchmark.")
-    var decodeEvents = 3_000_000
+    /// Events decoded in the decode benchmark.
+    public var decodeEvents = 3_000_000
 
-    @Option(help: "Users in the operators benchmark.")
-    var users = 1_000_000
+    /// Users in the operators benchmark.
+    public var users = 1_000_000
 
-    @Option(help: "Events in the operators benchmark.")
-    var events = 5_000_000
+    /// Events in the operators benchmark.
+    public var events = 5_000_000
 
-    @Option(help: "User counts of the memory benchmark, comma-separated.")
-    var memoryUsers = "1000000,5000000"
+    /// User counts of the memory benchmark, one measurement each.
+    public var memoryUsers = [1_000_000, 5_000_000]
 
-    @Option(help: "Events in the generated replay file.")
-    var replayEvents = 1_000_000
+    /// Events in the generated replay file.
+    public var replayEvents = 1_000_000
 
-    @Option(help: "Mean events per visit in generated traffic.")
-    var sessionEvents = 8
+    /// Users of the replay-memory benchmark, two visits each.
+    public var replayMemoryUsers = 1_000_000
 
-    @Option(help: "Threads for the operators benchmark: users split into that many partitions, one processor each.")
-    var threads = 1
+    /// Mean events per visit in generated traffic.
+    public var sessionEvents = 8
 
-    @Option(help: "Event-time density of generated traffic: events per day over all users.")
-    var eventsPerDay = 5_000_000
+    /// Threads for the operators benchmark: users split into that many partitions, one processor each.
+    public var threads = 1
 
-    @Option(help: "Directory for the replay benchmark's files.")
-    var workDirectory = NSTemporaryDirectory() + "revisit-bench"
+    /// Event-time density of generated traffic: events per day over all users.
+    public var eventsPerDay = 5_000_000
 
-    func run() throws {
+    /// Directory for the replay benchmark's files.
+    public var workDirectory = NSTemporaryDirectory() + "revisit-bench"
+
+    /// The allocator, asked to give back freed memory before resident memory is measured.
+    public var host: BenchmarkHost
+
+    /// The benchmarks with their default options, those of `revisit bench core`.
+    public init(host: BenchmarkHost) {
+        self.host = host
+    }
+
+    /// Runs the chosen benchmarks and prints a line for each.
+    public func run() throws {
         let all = benchmark == .all
         if all || benchmark == .decode { benchDecode() }
         if all || benchmark == .encode { try benchEncode() }
         if all || benchmark == .operators { try benchOperators() }
         if all || benchmark == .memory {
-            for n in memoryUsers.split(separator: ",").compactMap({ Int($0) }) { try benchMemory(users: n) }
+            for n in memoryUsers { try benchMemory(users: n) }
         }
         if all || benchmark == .replay { try benchReplay() }
+        if benchmark == .replayMemory { try benchReplayMemory() }
     }
 
     // MARK: - Decode
@@ -222,9 +229,12 @@ struct CoreBenchmarks: ParsableCommand {
 
     private func benchMemory(users n: Int) throws {
         // Resident memory with the allocator's reserve returned: live state, not allocator history.
-        Allocator.releaseFreedMemory()
-        let before = Self.residentBytes()
+        host.releaseFreedMemory()
+        let before = ResidentMemory.bytes()
+        ResidentMemory.resetPeak()
         var processor = try PartitionProcessor(rules: RetentionRules(), wallClock: Int64.max / 2)
+        // As revisit run and the replays have it: what falls due at once comes in chunks.
+        processor.outputChunkLimit = OutputChunks.records
         let start: Int64 = 1_700_000_000_000
         // One event per user, a second apart: sessions close as time moves on, so at the end
         // only the state at rest remains.
@@ -234,23 +244,64 @@ struct CoreBenchmarks: ParsableCommand {
                 userID: user, eventIDHash: UInt64(i), kind: .activity, timestamp: start + Int64(i) * 1000))
             if i & 0x3FF == 0 { _ = processor.discardOutputs() }
         }
-        processor.advanceWatermark(to: start + Int64(n) * 1000 + 3_600_000)
+        // A day later: every user's session close and day timers fall due at once.
+        processor.advanceWatermark(to: start + Int64(n) * 1000 + 86_400_000)
+        _ = processor.discardOutputs()
+        while processor.hasPausedRelease {
+            processor.resumeRelease()
+            _ = processor.discardOutputs()
+        }
         // Take (not just clear) the outputs so their buffer is not counted as state.
         _ = processor.takeOutputs()
-        Allocator.releaseFreedMemory()
-        let after = Self.residentBytes()
+        let peak = ResidentMemory.peakBytes()
+        host.releaseFreedMemory()
+        let after = ResidentMemory.bytes()
         let perUser = Double(after - before) / Double(n)
-        report("state at rest", "\(n) users, \(processor.openSessions) open sessions, RSS +\((after - before) >> 20) MiB",
+        report("state at rest", "\(n) users, \(processor.openSessions) open sessions, RSS +\((after - before) >> 20) MiB, peak RSS \(peak >> 20) MiB (+\((peak - before) >> 20) MiB)",
                String(format: "%.1f bytes/user", perUser), 0)
         withExtendedLifetime(processor) {}
     }
 
-    /// Resident memory from /proc/self/statm (pages * page size).
-    static func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
-        let fields = text.split(separator: " ")
-        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
-        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    // MARK: - Replay memory
+
+    /// `revisit replay` (a child process, this build) over ``replayMemoryUsers`` users who
+    /// visit twice, three days apart, with `allowed_lateness` at its default: the peak
+    /// resident memory of the replay as it is, and with `--as-of` nine days after the last
+    /// event, when the end of input makes every user's timers and profile fall due at once.
+    private func benchReplayMemory() throws {
+        try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        let input = workDirectory + "/two-visits.jsonl"
+        let users = replayMemoryUsers
+        let start: Int64 = 1_767_225_600_000  // 2026-01-01T00:00:00Z
+        let day: Int64 = 86_400_000
+        // The users' first visits spread over one day, their second ones over the day three days later.
+        let spacing = max(1, day / Int64(users))
+        var text: [UInt8] = []
+        text.reserveCapacity(users * 2 * 90)
+        for visit in 0..<2 {
+            for user in 0..<users {
+                let ts = start + Int64(visit) * 3 * day + Int64(user) * spacing
+                text.append(contentsOf: #"{"event_id":"e\#(visit)-\#(user)","user_id":"user-\#(user)","type":"login","ts":\#(ts)}"#.utf8)
+                text.append(0x0A)
+            }
+        }
+        _ = FileManager.default.createFile(atPath: input, contents: Data(text))
+        let last = start + 3 * day + Int64(users - 1) * spacing
+        let binary = BenchProcesses.revisitBinary.path
+        for asOf in [nil, last + 9 * day] {
+            let out = workDirectory + "/two-visits-out"
+            try? FileManager.default.removeItem(atPath: out)
+            var arguments = ["replay", "--input", input, "--out", out]
+            if let asOf { arguments += ["--as-of", String(asOf)] }
+            let started = ContinuousClock.now
+            let (status, peak) = try ResidentMemory.runMeasuringPeak(binary, arguments)
+            let seconds = (ContinuousClock.now - started).seconds
+            guard status == 0 else { throw BenchmarkFailure("revisit \(arguments.joined(separator: " ")) exited with \(status)") }
+            report(asOf == nil ? "replay peak" : "replay peak +9d", "\(users * 2) events of \(users) users\(asOf == nil ? "" : ", --as-of 9 days after the last event")",
+                   "peak RSS \(peak >> 20) MiB", seconds)
+            try? FileManager.default.removeItem(atPath: out)
+        }
+        try? FileManager.default.removeItem(atPath: input)
     }
 
     // MARK: - Replay
@@ -275,72 +326,5 @@ struct CoreBenchmarks: ParsableCommand {
     private func report(_ name: String, _ what: String, _ rate: String, _ seconds: Double) {
         let time = seconds > 0 ? String(format: " in %.3f s", seconds) : ""
         print("\(name.padding(toLength: 16, withPad: " ", startingAt: 0)) \(rate)  (\(what)\(time))")
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}
-
-/// Deterministic synthetic traffic: time moves forward in small random steps; most events
-/// continue a recently active user's visit, the rest come from anyone.
-struct EventLineGenerator {
-    private var rng: SplitMix64
-    private let users: Int
-    private var recent: [Int]
-    private var sequence = 0
-    private(set) var now: Int64 = 1_700_000_000_000
-    private static let types = ["page_view", "click", "page_view", "purchase", "share", "login", "page_view", "like"]
-
-    private let newVisitOdds: UInt64
-
-    /// Upper bound of the random step between events (mean: half of it).
-    private let stepBound: UInt64
-
-    init(users: Int, seed: UInt64, eventsPerVisit: Int, eventsPerDay: Int) {
-        self.users = users
-        self.stepBound = UInt64(max(1, 2 * 86_400_000 / max(1, eventsPerDay)))
-        self.newVisitOdds = UInt64(max(1, eventsPerVisit))
-        self.rng = SplitMix64(seed: seed)
-        self.recent = Array(repeating: 0, count: min(users, 1024))
-    }
-
-    private mutating func advance() -> (user: Int, type: String, revenue: Int?) {
-        now += Int64(rng.next() % stepBound)
-        sequence += 1
-        let r = rng.next()
-        let slot = Int(r >> 40) % recent.count
-        let user: Int
-        if (r & 0xFFFF) % newVisitOdds != 0 {
-            user = recent[slot]
-        } else {
-            user = Int(rng.next() % UInt64(users))
-            recent[slot] = user
-        }
-        let type = Self.types[Int(r >> 8) % Self.types.count]
-        return (user, type, type == "purchase" ? Int(r >> 20) % 10_000 : nil)
-    }
-
-    /// The next event as a JSONL line (about 150 bytes).
-    mutating func nextLine() -> [UInt8] {
-        let (user, type, revenue) = advance()
-        var line = "{\"event_id\":\"ev-\(sequence)-\(user)\",\"user_id\":\"u\(user)\",\"type\":\"\(type)\",\"ts\":\(now)"
-        if let revenue { line += ",\"revenue\":\(revenue / 100).\(revenue % 100 / 10)\(revenue % 10)" }
-        line += ",\"channel\":\"app\",\"props\":{\"page\":\"/p/\(sequence % 977)\",\"ref\":null}}"
-        return Array(line.utf8)
-    }
-
-    /// The next event already decoded.
-    mutating func nextEvent() -> ParsedEvent { nextIndexedEvent().event }
-
-    /// The next event already decoded, with its user's index.
-    mutating func nextIndexedEvent() -> (user: Int, event: ParsedEvent) {
-        let (user, _, revenue) = advance()
-        return (user, ParsedEvent(
-            userID: "u\(user)", eventIDHash: UInt64(sequence), kind: .activity, timestamp: now,
-            revenue: revenue.map { Double($0) / 100 } ?? 0))
     }
 }

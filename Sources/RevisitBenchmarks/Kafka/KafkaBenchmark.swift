@@ -1,40 +1,43 @@
-import ArgumentParser
 import Foundation
 import RevisitKafka
 
 /// `revisit bench kafka`: produce and consume rates of the Kafka layer next to kcat's, through
 /// the embedded mock cluster, on the same topics in the same run.
-struct KafkaBenchmark: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "kafka",
-        abstract: "Produce/consume rates of the Swift Kafka layer next to kcat, through the embedded broker.")
+///
+/// The broker is a `revisit broker` child process of the running executable, which must
+/// therefore be `revisit` (unless ``inProcessBroker``). It prints its report on stdout.
+public struct KafkaBenchmark: Sendable {
+    /// Messages per run (~150-byte keyed JSON).
+    public var messages = 1_000_000
 
-    @Option(help: "Messages per run (~150-byte keyed JSON).")
-    var messages = 1_000_000
+    /// Partitions of the benchmark topics.
+    public var partitions = 16
 
-    @Option(help: "Partitions of the benchmark topics.")
-    var partitions = 16
+    /// Distinct keys.
+    public var keys = 100_000
 
-    @Option(help: "Distinct keys.")
-    var keys = 100_000
+    /// Runs per client and direction; the best one is reported.
+    public var runs = 3
 
-    @Option(help: "Runs per client and direction; the best one is reported.")
-    var runs = 3
+    /// kcat binary.
+    public var kcat = "kcat"
 
-    @Option(help: "kcat binary.")
-    var kcat = "kcat"
-
-    enum Phase: String, ExpressibleByArgument {
+    /// A phase of the Swift layer measured alone.
+    public enum Phase: String, Sendable {
         case produce, consume
     }
 
-    @Option(help: "Measure only this phase of the Swift layer, without kcat (for profiling): produce or consume.")
-    var only: Phase?
+    /// Measure only this phase of the Swift layer, without kcat (for profiling).
+    public var only: Phase?
 
-    @Flag(help: "Host the mock cluster in this process instead of a `revisit broker` child process.")
-    var inProcessBroker = false
+    /// Host the mock cluster in this process instead of a `revisit broker` child process.
+    public var inProcessBroker = false
 
-    func run() throws {
+    /// The benchmark with its default options, those of `revisit bench kafka`.
+    public init() {}
+
+    /// Runs the benchmark and prints its report.
+    public func run() throws {
         // One topic per produce run, so runs do not add up in the mock cluster's partitions;
         // the consumers read the first Swift one.
         let topics = (0..<runs).flatMap { run in ["swift", "kcat"].map { "bench.\($0).\(run)" } }
@@ -128,7 +131,7 @@ struct KafkaBenchmark: ParsableCommand {
             failed += reports.filter { !$0.isDelivered }.count
         }
         failed += try producer.flush(timeoutMilliseconds: 120_000).filter { !$0.isDelivered }.count
-        guard failed == 0 else { throw ValidationError("\(failed) messages were not delivered") }
+        guard failed == 0 else { throw BenchmarkFailure("\(failed) messages were not delivered") }
     }
 
     private func consume(kafka: KafkaConfiguration) throws {
@@ -143,7 +146,7 @@ struct KafkaBenchmark: ParsableCommand {
             received += batch.messages.count
             for message in batch.messages { bytes &+= message.value.count }
         }
-        guard bytes > 0 else { throw ValidationError("consumed no bytes") }
+        guard bytes > 0 else { throw BenchmarkFailure("consumed no bytes") }
     }
 
     // MARK: - kcat
@@ -183,7 +186,7 @@ struct KafkaBenchmark: ParsableCommand {
         try process.run()
         process.waitUntilExit()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        guard process.terminationStatus == 0 else { throw ValidationError("kcat \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else { throw BenchmarkFailure("kcat \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)") }
         return seconds
     }
 

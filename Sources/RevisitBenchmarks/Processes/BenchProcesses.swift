@@ -88,7 +88,7 @@ final class BenchChild {
               FileManager.default.createFile(atPath: stderrPath, contents: nil),
               let output = FileHandle(forWritingAtPath: stdoutPath),
               let errors = FileHandle(forWritingAtPath: stderrPath)
-        else { throw CommandFailure("cannot create the log files of \(name) in \(logs.path)") }
+        else { throw BenchmarkFailure("cannot create the log files of \(name) in \(logs.path)") }
         defer {
             try? output.close()
             try? errors.close()
@@ -103,7 +103,7 @@ final class BenchChild {
         do {
             try process.run()
         } catch {
-            throw CommandFailure("cannot start \(name) (\(executable.path)): \(error)")
+            throw BenchmarkFailure("cannot start \(name) (\(executable.path)): \(error)")
         }
     }
 
@@ -191,10 +191,10 @@ final class BenchChild {
     }
 
     /// An error naming the child, how it ended, the end of its stderr and the stderr file.
-    func failure(_ what: String) -> CommandFailure {
+    func failure(_ what: String) -> BenchmarkFailure {
         let lines = stderr.split(separator: "\n", omittingEmptySubsequences: true).suffix(8)
         let tail = lines.isEmpty ? "" : "\n  " + lines.joined(separator: "\n  ")
-        return CommandFailure("\(name): \(what) (\(exitDescription)); its stderr is in \(stderrPath)\(tail)")
+        return BenchmarkFailure("\(name): \(what) (\(exitDescription)); its stderr is in \(stderrPath)\(tail)")
     }
 
     deinit {

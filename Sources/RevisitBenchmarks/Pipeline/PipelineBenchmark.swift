@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import RevisitCore
 import RevisitKafka
@@ -8,13 +7,14 @@ import Synchronization
 /// writing to the embedded broker, as `revisit bench kafka` measures the Kafka layer.
 ///
 /// Every process is a child: the broker (librdkafka's mock cluster, `revisit broker`), the
-/// pipeline members (`revisit run`, the same binary as the benchmark) and kcat. Each
+/// pipeline members (`revisit run`, the same binary as the benchmark, which must therefore
+/// run inside the `revisit` executable) and kcat. Each
 /// measurement uses topics of its own (the mock keeps at most 5 MiB per partition), and each
 /// section a broker of its own. The children share the machine's cores with each other and
 /// with the benchmark, which produces the input and, for latency, reads the outputs.
 ///
 /// - **Throughput**: seeded retention traffic (about ten events per user over one to four
-///   sessions on days of the last weeks) in the input, then `--runs` times in turn: kcat
+///   sessions on days of the last weeks) in the input, then ``runs`` times in turn: kcat
 ///   draining the input (the ceiling) and one `revisit run --exit-when-caught-up` on a fresh
 ///   application id; then two members started together on another. Rates are input messages
 ///   over the time from the first to the last message processed (from the members'
@@ -44,102 +44,105 @@ import Synchronization
 /// Group joins on the mock take 3 s for a new group and about 9 s when the group's last
 /// member has just left (the mock waits for the session timeout less 1 s), which the wall
 /// times include and the rates do not.
-struct PipelineBenchmark: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "pipeline",
-        abstract: "Throughput, latency and restore time of `revisit run` end to end, through the embedded broker.",
-        discussion: """
-            Starts `revisit broker` and `revisit run` (this same binary) and kcat as child processes. \
-            Measure the release build: swift build -c release --scratch-path .build-bench && \
-            .build-bench/release/revisit bench pipeline
-            """)
-
-    enum Section: String, ExpressibleByArgument, CaseIterable {
+public struct PipelineBenchmark: Sendable {
+    /// A section of the benchmark.
+    public enum Section: String, CaseIterable, Sendable {
         case throughput, latency, restore, backfill
     }
 
-    @Option(help: "Run only this section: throughput, latency, restore or backfill (default: all four).")
-    var only: Section?
+    /// Run only this section: throughput, latency, restore or backfill (`nil`: all four).
+    public var only: Section?
 
-    @Option(help: "Throughput and backfill: input events.")
-    var events = 1_000_000
+    /// Throughput and backfill: input events.
+    public var events = 1_000_000
 
-    @Option(help: "Throughput and backfill: distinct users.")
-    var users = 100_000
+    /// Throughput and backfill: distinct users.
+    public var users = 100_000
 
-    @Option(help: "Throughput, latency and backfill: partitions of the input and of every pipeline topic.")
-    var partitions = 16
+    /// Throughput, latency and backfill: partitions of the input and of every pipeline topic.
+    public var partitions = 16
 
-    @Option(help: "Throughput and backfill: days of event time the traffic spreads over, ending at today's UTC midnight.")
-    var days = 45
+    /// Throughput and backfill: days of event time the traffic spreads over, ending at today's UTC midnight.
+    public var days = 45
 
-    @Option(help: "Throughput: times kcat and one `revisit run` each read the input; backfill: rounds of every reader (the figures are their medians).")
-    var runs = 5
+    /// Throughput: times kcat and one `revisit run` each read the input; backfill: rounds of
+    /// every reader (the figures are their medians).
+    public var runs = 5
 
-    @Option(help: "Seed of the generated traffic.")
-    var seed: UInt64 = 1
+    /// Seed of the generated traffic.
+    public var seed: UInt64 = 1
 
-    @Option(help: "Latency: events per second produced.")
-    var latencyRate = 20_000
+    /// Latency: events per second produced.
+    public var latencyRate = 20_000
 
-    @Option(help: "Latency: seconds of steady production.")
-    var latencySeconds = 20.0
+    /// Latency: seconds of steady production.
+    public var latencySeconds = 20.0
 
-    @Option(help: "Latency: first seconds of production whose outputs are left out (warm-up).")
-    var latencyWarmup = 5.0
+    /// Latency: first seconds of production whose outputs are left out (warm-up).
+    public var latencyWarmup = 5.0
 
-    @Option(help: "Latency: distinct users of the live traffic.")
-    var latencyUsers = 100_000
+    /// Latency: distinct users of the live traffic.
+    public var latencyUsers = 100_000
 
-    @Option(help: "Latency: also measure with the pipeline's kafka.fetch.wait.max.ms at this value (0: skip).")
-    var tunedFetchWaitMs = 5
+    /// Latency: also measure with the pipeline's kafka.fetch.wait.max.ms at this value (0: skip).
+    public var tunedFetchWaitMs = 5
 
-    @Option(help: "Restore: users (one event each).")
-    var restoreUsers = 1_000_000
+    /// Restore: users (one event each).
+    public var restoreUsers = 1_000_000
 
-    @Option(help: "Restore: partitions of the input, outputs and state topic (the state must fit 5 MiB per partition).")
-    var restorePartitions = 64
+    /// Restore: partitions of the input, outputs and state topic (the state must fit 5 MiB per partition).
+    public var restorePartitions = 64
 
-    @Option(help: "Backfill: directory for the files of `revisit replay --out` (default: the log directory).")
-    var backfillOutputDirectory: String?
+    /// Backfill: directory for the files of `revisit replay --out` (`nil`: the log directory).
+    public var backfillOutputDirectory: String?
 
-    @Option(help: "Seconds a catch-up member may take before the benchmark stops it and fails.")
-    var timeout = 900.0
+    /// Seconds a catch-up member may take before the benchmark stops it and fails.
+    public var timeout = 900.0
 
-    @Option(help: "kcat binary.")
-    var kcat = "kcat"
+    /// kcat binary.
+    public var kcat = "kcat"
 
-    @Flag(help: "Keep the children's logs (stdout, stderr) after a successful run too.")
-    var keepLogs = false
+    /// Keep the children's logs (stdout, stderr) after a successful run too.
+    public var keepLogs = false
 
-    @Option(help: "--log-level of the revisit run children (their stderr goes to the log directory).")
-    var memberLogLevel = "info"
+    /// `--log-level` of the revisit run children (their stderr goes to the log directory).
+    public var memberLogLevel = "info"
 
-    @Option(name: .customLong("member-set"), help: ArgumentHelp(
-        "A setting for every revisit run child, NAME=VALUE (repeatable; after the benchmark's own), e.g. kafka.debug=cgrp.",
-        valueName: "name=value"))
-    var memberSettings: [String] = []
+    /// Settings for every revisit run child, `NAME=VALUE` each (after the benchmark's own), e.g. `kafka.debug=cgrp`.
+    public var memberSettings: [String] = []
 
-    @Flag(name: .customLong("member-http"), help: "Run every revisit run child with --http 127.0.0.1:0: metrics and health served (compare with a run without).")
-    var memberHTTP = false
+    /// Run every revisit run child with `--http 127.0.0.1:0`: metrics and health served (compare with a run without).
+    public var memberHTTP = false
 
-    func validate() throws {
-        guard events > 0, users > 0, events >= users else { throw ValidationError("--events and --users must be positive, with at least one event per user") }
-        guard partitions > 0, restorePartitions > 0 else { throw ValidationError("partition counts must be positive") }
-        guard days > 0 else { throw ValidationError("--days must be positive") }
-        guard latencyRate > 0, latencySeconds > latencyWarmup, latencyWarmup >= 0, latencyUsers > 0 else {
-            throw ValidationError("--latency-rate and --latency-users must be positive, --latency-seconds above --latency-warmup")
-        }
-        guard runs > 0 else { throw ValidationError("--runs must be positive") }
-        guard restoreUsers > 0 else { throw ValidationError("--restore-users must be positive") }
+    /// The allocator of the process, named in the report (the children are the same executable).
+    public var host: BenchmarkHost
+
+    /// The benchmark with its default options, those of `revisit bench pipeline`.
+    public init(host: BenchmarkHost) {
+        self.host = host
     }
 
-    func run() throws {
+    /// Checks the options before anything starts; the message names the options to change.
+    public func validate() throws(BenchmarkFailure) {
+        guard events > 0, users > 0, events >= users else { throw BenchmarkFailure("--events and --users must be positive, with at least one event per user") }
+        guard partitions > 0, restorePartitions > 0 else { throw BenchmarkFailure("partition counts must be positive") }
+        guard days > 0 else { throw BenchmarkFailure("--days must be positive") }
+        guard latencyRate > 0, latencySeconds > latencyWarmup, latencyWarmup >= 0, latencyUsers > 0 else {
+            throw BenchmarkFailure("--latency-rate and --latency-users must be positive, --latency-seconds above --latency-warmup")
+        }
+        guard runs > 0 else { throw BenchmarkFailure("--runs must be positive") }
+        guard restoreUsers > 0 else { throw BenchmarkFailure("--restore-users must be positive") }
+    }
+
+    /// Runs the sections and prints their report, ending with rows for the README's table.
+    /// A failure half-way is printed with where the children's logs are kept, then thrown as
+    /// ``ReportedFailure``.
+    public func run() throws {
         let logs = try BenchLogDirectory(label: "pipeline")
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print("Pipeline benchmark: `revisit run` end to end through the embedded broker (librdkafka's mock cluster in a `revisit broker` child process)")
         print("\(cores) cores, shared by the broker, the `revisit run` processes and the benchmark itself (it produces the input and reads the latency outputs)")
-        print("allocator of every revisit process: \(Allocator.description)")
+        print("allocator of every revisit process: \(host.allocator)")
         print("metrics and health of the revisit run children: \(memberHTTP ? "served (--http 127.0.0.1:0)" : "off (no --http)")")
         var rows: [ReadmeRow] = []
         do {
@@ -151,7 +154,7 @@ struct PipelineBenchmark: ParsableCommand {
         } catch {
             print("\nFAILED: \(error)")
             print("the children's logs are kept in \(logs.path)")
-            throw ExitCode.failure
+            throw ReportedFailure(message: "\(error)", logDirectory: logs.path)
         }
         print("\nFor the README (\(cores) cores shared by the broker, the pipeline and the benchmark):\n")
         print("| benchmark | result | target |")
@@ -279,7 +282,7 @@ struct PipelineBenchmark: ParsableCommand {
             guard live.isRunning else { throw live.failure("stopped during the latency run") }
         }
         let produced = producer.result!
-        if let error = produced.error { throw CommandFailure("latency producer: \(error)") }
+        if let error = produced.error { throw BenchmarkFailure("latency producer: \(error)") }
         live.stop()
         let liveSummary = try RunSummaryLine.parse(live)
 
@@ -493,13 +496,6 @@ struct PipelineBenchmark: ParsableCommand {
     private func percentile(_ sorted: [Double], _ p: Double) -> Double {
         sorted[max(0, min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1))]
     }
-}
-
-/// One row of the README table the benchmark prints at the end.
-struct ReadmeRow {
-    var benchmark: String
-    var result: String
-    var target: String
 }
 
 /// One output record seen by the latency consumer.

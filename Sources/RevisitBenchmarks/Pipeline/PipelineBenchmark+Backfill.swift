@@ -1,4 +1,5 @@
 import Foundation
+import RevisitCore
 
 // MARK: - Backfill and tail
 
@@ -23,7 +24,7 @@ extension PipelineBenchmark {
         let input = "events"
         let applications = (1...runs).map { "catchup\($0)" }
         let prefixes = (1...runs).map { "backfill\($0)." }
-        let outputNames = ["profiles", "sessions", "alerts", "metrics", "dlq"]
+        let outputNames = TopicRole.outputs.map(\.rawValue)
         let broker = try BenchBroker(
             topics: [(input, partitions)] + applications.flatMap { Self.pipelineTopics($0, partitions) }
                 + prefixes.flatMap { prefix in outputNames.map { ("\(prefix)revisit.\($0)", partitions) } },
