@@ -35,6 +35,10 @@ final class FetcherWakeup: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// Wakeup requests sent, for tests and diagnostics.
     private let wakeups = Atomic<Int>(0)
+    /// Rounds of wakeup requests, one per filling of the queue at most.
+    private let rounds = Atomic<Int>(0)
+    /// Times the queue reached ``lowWater`` from below (or since the last round).
+    private let fillings = Atomic<Int>(0)
 
     private static let lookIntervalMicroseconds: UInt32 = 5_000
 
@@ -51,6 +55,12 @@ final class FetcherWakeup: Sendable {
 
     /// Requests sent so far to wake a broker's fetcher.
     var wakeupCount: Int { wakeups.load(ordering: .relaxed) }
+
+    /// Rounds of requests sent so far; each follows a filling of the queue.
+    var roundCount: Int { rounds.load(ordering: .relaxed) }
+
+    /// Times the queue was seen reaching ``lowWater`` with no round since it last did.
+    var fillCount: Int { fillings.load(ordering: .relaxed) }
 
     /// Stops the thread and waits for it: call before the handle or queue is destroyed.
     func stop() {
@@ -71,11 +81,15 @@ final class FetcherWakeup: Sendable {
             usleep(Self.lookIntervalMicroseconds)
             let length = Int(rd_kafka_queue_length(handles.queue))
             defer { previousLength = length }
-            if length >= lowWater { filled = true }
+            if length >= lowWater, !filled {
+                filled = true
+                fillings.add(1, ordering: .relaxed)
+            }
             guard filled, length < lowWater, length <= previousLength else { continue }
             let lagging = laggingPartitions()
             guard !lagging.isEmpty else { continue }
             filled = false
+            rounds.add(1, ordering: .relaxed)
             var woken = Set<Int32>()
             for partition in lagging {
                 // Partitions of an unknown leader are asked each; one request wakes a broker.

@@ -48,8 +48,14 @@ public final class KafkaConsumer {
             client: client.handle, queue: queue, lowWater: configuration.effectivePrefetchMessages / 2)
     }
 
+    /// Asynchronous commits not sent because this member was rejoining its group.
+    public var commitsDeferredWhileJoining: Int { client.events.groupJoin.deferredCommits }
+
     /// Requests sent so far to restart librdkafka's fetching (see ``FetcherWakeup``).
     var fetcherWakeupCount: Int { fetcherWakeup.wakeupCount }
+
+    /// Rounds of those requests, and the fillings of the queue that allowed them.
+    var fetcherWakeupRounds: (rounds: Int, fillings: Int) { (fetcherWakeup.roundCount, fetcherWakeup.fillCount) }
 
     deinit {
         do { try close() } catch { client.events.logger.warning("closing consumer: \(error)") }
@@ -296,10 +302,17 @@ public final class KafkaConsumer {
     /// Commits the offset of the next message to read for each partition; synchronously
     /// (waiting for the coordinator's answer) unless `waiting` is false, when the commit is
     /// only sent and its outcome is not reported (enough for offsets that serve lag
-    /// monitoring, and it cannot stall the caller while the group rebalances).
+    /// monitoring, and it cannot stall the caller while the group rebalances). While this
+    /// member rejoins its group an asynchronous commit is not sent at all: answered with the
+    /// generation it would carry, it would cost every partition (see ``GroupJoinWatch``); the
+    /// caller's next commit covers it.
     public func commit(_ offsets: [TopicPartitionOffset], waiting: Bool = true) throws(KafkaError) {
         guard usesGroup else { throw KafkaError(kind: .invalidState, reason: "commit needs a group id") }
         guard !offsets.isEmpty else { return }
+        if !waiting, client.events.groupJoin.isJoining {
+            client.events.groupJoin.noteDeferredCommit()
+            return
+        }
         let list = CPartitionList(offsets)
         let result = rd_kafka_commit(client.handle, list.pointer, waiting ? 0 : 1)
         guard waiting else {

@@ -16,12 +16,17 @@ final class RdKafkaClient {
     private let retainedEvents: Unmanaged<ClientEvents>
 
     /// Creates a client of `type` from a finished configuration, which it takes ownership of.
+    /// A consumer's client watches its group joins (``ClientEvents/groupJoin``).
     init(type: rd_kafka_type_t, conf: OpaquePointer, logger: Logger) throws(KafkaError) {
         let events = ClientEvents(logger: logger)
         let retained = Unmanaged.passRetained(events)
         rd_kafka_conf_set_opaque(conf, retained.toOpaque())
         rd_kafka_conf_set_log_cb(conf, rdKafkaLog)
         rd_kafka_conf_set_error_cb(conf, rdKafkaError)
+        if type == RD_KAFKA_CONSUMER {
+            // The events outlive the handle, so the watch does too.
+            GroupJoinWatch.install(on: conf, watch: .passUnretained(events.groupJoin))
+        }
 
         var errorText = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
@@ -143,6 +148,8 @@ final class ClientEvents {
     var assignsFromLogStart = false
     /// Assignments the group handed this consumer (see `awaitFirstAssignmentIfJoining`).
     var assignmentsReceived = 0
+    /// Whether a consumer is rejoining its group; written from librdkafka's threads.
+    let groupJoin = GroupJoinWatch()
     /// Topic names by `rd_kafka_topic_t` pointer, so a delivery report does not build a new
     /// string per message.
     var topicNames: [OpaquePointer: String] = [:]

@@ -58,6 +58,8 @@ struct PipelineRunTests {
         try PipelineFixture.terminateTogether([survivor, replacement])
         try fixture.expectOutputsMatchReplay()
         try PipelineFixture.reconcile([survivor.stdout, replacement.stdout], messages: fixture.lines.count)
+        // The survivor keeps its partitions through the group changes: only the victim's move.
+        #expect(!survivor.stderr.contains("were lost to the group"), "the survivor lost its partitions when the group changed")
         if point == .midStream {
             let found = try [survivor.stdout, replacement.stdout].map { summary in
                 let object = try JSONSerialization.jsonObject(with: Data(summary.utf8)) as? [String: Any]

@@ -194,4 +194,35 @@ struct KafkaConsumerGroupTests {
             #expect(Date().timeIntervalSince(closing) < 12, "close after \(pollSeconds) s of joining")
         }
     }
+
+    /// The embedded broker holds a first JoinGroup about 3 s (its initial rebalance delay):
+    /// commits meanwhile would be answered with a stale generation, which librdkafka 2.0.2
+    /// takes for a lost assignment.
+    @Test("Asynchronous commits while the member joins its group are not sent; once the round is over they are")
+    func commitsWaitForTheJoinRound() throws {
+        let support = try KafkaTestSupport(topics: ["joining": 2])
+        let consumer = try support.consumer(group: "joiner")
+        try consumer.subscribe(["joining"])
+        let offsets = [TopicPartitionOffset(TopicPartition("joining", 0), offset: 0)]
+        var assigned = false
+        let deadline = Date().addingTimeInterval(30)
+        while !assigned, Date() < deadline {
+            assigned = try consumer.poll(timeoutMilliseconds: 50).rebalances.contains { if case .assigned = $0 { true } else { false } }
+            if !assigned { try consumer.commit(offsets, waiting: false) }
+        }
+        #expect(assigned)
+        let deferredWhileJoining = consumer.commitsDeferredWhileJoining
+        #expect(deferredWhileJoining > 10, "\(deferredWhileJoining) commits deferred over a join of about 3 s")
+
+        try consumer.commit(offsets, waiting: false)
+        #expect(consumer.commitsDeferredWhileJoining == deferredWhileJoining)
+        let committedDeadline = Date().addingTimeInterval(10)
+        var committed: Int64?
+        while committed == nil, Date() < committedDeadline {
+            _ = try consumer.poll(timeoutMilliseconds: 50)
+            committed = try consumer.committed([TopicPartition("joining", 0)])[TopicPartition("joining", 0)] ?? nil
+        }
+        #expect(committed == 0)
+        try consumer.close()
+    }
 }

@@ -71,7 +71,14 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try pipeline.configuration()
         let level = Logger.Level(rawValue: logLevel)!
-        var logger = Logger(label: "revisit.run") { label in StreamLogHandler.standardError(label: label) }
+        // Every logger of the process at the level asked for, the Kafka clients' included:
+        // `--log-level debug -X debug=cgrp` shows librdkafka's debug lines.
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "revisit.run")
         logger.logLevel = level
         var configuration = PipelineRunnerConfiguration(
             pipeline: settings, kafka: kafka.configuration(clientID: "revisit-run", pipeline: settings))
