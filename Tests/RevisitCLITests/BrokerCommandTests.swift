@@ -45,6 +45,19 @@ struct BrokerCommandTests {
             #expect(value["user_id"] as? String == record["key"] as? String)
         }
         #expect(records.contains { $0["value"] as? String == "not json" })
+
+        // Byte for byte: the fields in this order, a JSON value embedded as it was produced,
+        // any other value as a string, a missing key as null.
+        let producedByID = Dictionary(uniqueKeysWithValues: lines.map { line in
+            ((try! JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["event_id"] as! String, line)
+        })
+        for (line, record) in zip(tailed.stdout.split(separator: "\n"), records) {
+            let key = (record["key"] as? String).map { "\"\($0)\"" } ?? "null"
+            let value = (record["value"] as? [String: Any]).map { producedByID[$0["event_id"] as! String]! } ?? #""not json""#
+            let expected = #"{"topic":"events","partition":\#(record["partition"] as! Int),"offset":\#(record["offset"] as! Int),"#
+                + #""timestamp":\#(record["timestamp"] as! Int),"key":\#(key),"value":\#(value)}"#
+            #expect(String(line) == expected)
+        }
     }
 
     @Test("A bad --topic value and an unreachable broker fail with a clear message")

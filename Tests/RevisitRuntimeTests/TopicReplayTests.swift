@@ -12,37 +12,39 @@ struct TopicReplayTests {
     static let wallClock: Int64 = 1_800_000_000_000
     static let partitions = 4
 
-    /// A mock cluster (or a noida-db broker) with a 4-partition `events` topic and the lines
-    /// produced to it.
+    /// A mock cluster (or a noida-db broker) with an `events` topic (4 partitions unless
+    /// told) and the lines produced to it.
     final class Fixture {
         let cluster: MockCluster?
+        let partitions: Int
         /// A second Kafka implementation, which answers offsets-for-times (the mock cluster does not).
         let noida: NoidaBroker?
         let kafka: KafkaConfiguration
         /// What was produced, in produce order: each line and the time of its event.
         let events: [(line: String, ts: Int64)]
 
-        /// Generated activity (about 4,000 events) produced keyed by `user_id` with lz4, as
-        /// `revisit produce` does; with `stamped`, each message carries its event's `ts` as
-        /// its Kafka timestamp, else the producer stamps the produce time.
-        init(seed: UInt64 = 5, invalidRate: Double = 0.01, extraLines: [String] = [], stamped: Bool = false,
-             outputTopics: [String: Int] = [:], onNoida: Bool = false) throws {
+        /// Generated activity (about 4,000 events of 50 users) produced keyed by `user_id` with
+        /// lz4, as `revisit produce` does; with `stamped`, each message carries its event's `ts`
+        /// as its Kafka timestamp, else the producer stamps the produce time.
+        init(seed: UInt64 = 5, users: Int = 50, invalidRate: Double = 0.01, extraLines: [String] = [], stamped: Bool = false,
+             partitions: Int = TopicReplayTests.partitions, outputTopics: [String: Int] = [:], onNoida: Bool = false) throws {
+            self.partitions = partitions
             if onNoida {
                 let noida = try NoidaBroker()
                 (self.noida, cluster, kafka) = (noida, nil, noida.kafka)
                 // Without time-based deletion: stamped with old event times, the messages would
                 // fall to the default seven-day retention at once.
-                let topics = [("events", TopicReplayTests.partitions)] + outputTopics.map { ($0.key, $0.value) }
+                let topics = [("events", partitions)] + outputTopics.map { ($0.key, $0.value) }
                 _ = try KafkaAdmin(configuration: kafka).createTopics(topics.map {
                     NewTopic(name: $0.0, partitions: $0.1, configs: ["retention.ms": "-1"])
                 })
             } else {
                 let cluster = try MockCluster()
-                try cluster.createTopic("events", partitions: TopicReplayTests.partitions)
+                try cluster.createTopic("events", partitions: partitions)
                 for (name, count) in outputTopics { try cluster.createTopic(name, partitions: count) }
                 (noida, self.cluster, kafka) = (nil, cluster, KafkaConfiguration(brokers: cluster.bootstrapServers, properties: ["log_level": "2"]))
             }
-            var events = ActivitySimulator(users: 50, days: 100, seed: seed, invalidRate: invalidRate).generate().events
+            var events = ActivitySimulator(users: users, days: 100, seed: seed, invalidRate: invalidRate).generate().events
                 .map { (line: $0.line, ts: $0.ts) }
             events += extraLines.map { (line: $0, ts: events.last!.ts) }
             self.events = events
@@ -68,11 +70,13 @@ struct TopicReplayTests {
         }
 
         func replay(_ destination: TopicReplay.Destination, start: TopicReplay.Start = .earliest, to: Int64? = nil,
-                    asOf: Int64? = nil, progress: (ReplayProgress) -> Void = { _ in }) throws -> TopicReplaySummary {
+                    asOf: Int64? = nil, readers: Int = TopicReplay.defaultReaders,
+                    progress: (ReplayProgress) -> Void = { _ in }) throws -> TopicReplaySummary {
             var replay = TopicReplay(
                 topics: TopicNames(), kafka: kafka, rules: RetentionRules(), start: start, destination: destination,
                 endTimestamp: to, asOf: asOf)
             replay.wallClock = TopicReplayTests.wallClock
+            replay.readers = readers
             replay.stallTimeout = 10
             return try replay.run(progress: progress)
         }
@@ -83,7 +87,7 @@ struct TopicReplayTests {
             try (lines ?? events.map(\.line)).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
             let directory = TopicReplayTests.temporaryDirectory()
             var replay = JSONLReplay(inputPath: path, outputDirectory: directory, rules: RetentionRules(),
-                                     partitions: TopicReplayTests.partitions)
+                                     partitions: partitions)
             replay.wallClock = TopicReplayTests.wallClock
             return (directory, try replay.run())
         }
@@ -126,6 +130,53 @@ struct TopicReplayTests {
         String(decoding: try JSONLReplayTests.contents(directory, file), as: UTF8.self).split(separator: "\n")
     }
 
+    /// What a replay that reads the partitions one at a time, in partition order, writes:
+    /// `messages` (sorted by partition, then offset) through one processor per partition,
+    /// each partition's records in emission order, partition after partition, then the final
+    /// records of partition 0, 1, ...; daily aggregates at the end, by partition, then date.
+    static func sequentialReplay(_ messages: [ConsumedMessage], partitions: Int) throws -> [String: Data] {
+        var processors = try (0..<partitions).map { try PartitionProcessor(rules: RetentionRules(), wallClock: wallClock, partition: $0) }
+        var files: [String: Data] = Dictionary(uniqueKeysWithValues: JSONLReplayTests.outputFiles.map { ($0, Data()) })
+        var metrics: [Int: [DailyMetricsRecord]] = [:]
+        func drain(_ p: Int) {
+            processors[p].drainOutputs { record in
+                let file: String
+                switch record {
+                case .profile, .tombstone: file = "profiles.jsonl"
+                case .session: file = "sessions.jsonl"
+                case .alert: file = "alerts.jsonl"
+                case .deadLetter: file = "dlq.jsonl"
+                case .metrics(let m, _):
+                    metrics[p, default: []].append(m)
+                    return
+                }
+                var buffer = JSONBuffer()
+                OutputEncoder.append(record, to: &buffer)
+                files[file]!.append(contentsOf: buffer.bytes + [0x0A])
+            }
+        }
+        for message in messages {
+            let p = Int(message.partition)
+            processors[p].process(value: message.value, key: message.key, source: SourcePosition(
+                topic: message.topic, partition: message.partition, offset: message.offset))
+            drain(p)
+        }
+        if let end = processors.compactMap(\.maxTimestamp).max() {
+            for p in processors.indices {
+                processors[p].finish(at: end)
+                drain(p)
+            }
+        }
+        for p in metrics.keys.sorted() {
+            for record in metrics[p]! {
+                var buffer = JSONBuffer()
+                OutputEncoder.append(record, to: &buffer)
+                files["metrics.jsonl"]!.append(contentsOf: buffer.bytes + [0x0A])
+            }
+        }
+        return files
+    }
+
     // MARK: - Tests
 
     @Test("Two replays of the same topic give byte-identical files, with progress up to 100%")
@@ -146,8 +197,36 @@ struct TopicReplayTests {
         #expect(summary.partitions.reduce(0) { $0 + $1.processed } == UInt64(fixture.events.count))
         #expect(summary.partitions.allSatisfy { $0.isDone && $0.firstProcessed == 0 && $0.lastProcessed == $0.stopOffset - 1 })
         let last = try #require(reports.last)
-        #expect(last.fraction == 1 && last.remainingOffsets == 0 && last.current == nil)
+        #expect(last.fraction == 1 && last.remainingOffsets == 0 && !last.isReading)
         #expect(summary.text.contains("offsets read:\n  events/0: offsets 0.."))
+    }
+
+    @Test("Partitions read by several threads give the bytes of reading them one at a time in partition order",
+          arguments: zip([1, 4, 16], [[1, 2], [1, 2, 4], [3, 4, 16]]))
+    func readersKeepThePartitionOrder(partitions: Int, readerCounts: [Int]) throws {
+        // 16 partitions of 120 users: some hold few users, whose reads end early.
+        let fixture = try Fixture(seed: 17, users: 120, invalidRate: 0.02, partitions: partitions)
+        let expected = try Self.sequentialReplay(try fixture.readAll("events"), partitions: partitions)
+        #expect(expected.values.allSatisfy { !$0.isEmpty })
+        for readers in readerCounts {
+            let directory = Self.temporaryDirectory()
+            let summary = try fixture.replay(.directory(directory), readers: readers)
+            #expect(summary.replay.linesRead == UInt64(fixture.events.count))
+            for file in JSONLReplayTests.outputFiles {
+                let bytes = try JSONLReplayTests.contents(directory, file)
+                #expect(bytes == expected[file], "\(file) differs with \(readers) readers of \(partitions) partitions")
+            }
+            // The partitions' own files are appended and gone.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == JSONLReplayTests.outputFiles.sorted())
+        }
+        if partitions == 1 {
+            // With one partition, the order of the topic is the order of the lines: the file
+            // replay writes the same bytes (dead letters aside, whose source differs).
+            let file = try fixture.fileReplay()
+            for name in JSONLReplayTests.outputFiles where name != "dlq.jsonl" {
+                #expect(try JSONLReplayTests.contents(file.directory, name) == expected[name], "\(name)")
+            }
+        }
     }
 
     @Test("Each user's records equal the file replay's of the lines the topic was produced from")

@@ -37,6 +37,9 @@ import Synchronization
 /// - **Restore**: one event each for a million users (in time order, `allowed_lateness=0s`, so
 ///   every event is applied) through one catch-up member, then a second member of the same
 ///   application: its summary's restored users and restore time.
+/// - **Backfill**: the throughput traffic read by `revisit run`, `revisit replay --topic` (to
+///   files and to prefixed topics), `revisit tail` and `kcat -J`, in rounds (see
+///   ``benchBackfill(logs:)``).
 ///
 /// Group joins on the mock take 3 s for a new group and about 9 s when the group's last
 /// member has just left (the mock waits for the session timeout less 1 s), which the wall
@@ -44,25 +47,26 @@ import Synchronization
 public struct PipelineBenchmark: Sendable {
     /// A section of the benchmark.
     public enum Section: String, CaseIterable, Sendable {
-        case throughput, latency, restore
+        case throughput, latency, restore, backfill
     }
 
-    /// Run only this section: throughput, latency or restore (`nil`: all three).
+    /// Run only this section: throughput, latency, restore or backfill (`nil`: all four).
     public var only: Section?
 
-    /// Throughput: input events.
+    /// Throughput and backfill: input events.
     public var events = 1_000_000
 
-    /// Throughput: distinct users.
+    /// Throughput and backfill: distinct users.
     public var users = 100_000
 
-    /// Throughput and latency: partitions of the input and of every pipeline topic.
+    /// Throughput, latency and backfill: partitions of the input and of every pipeline topic.
     public var partitions = 16
 
-    /// Throughput: days of event time the traffic spreads over, ending at today's UTC midnight.
+    /// Throughput and backfill: days of event time the traffic spreads over, ending at today's UTC midnight.
     public var days = 45
 
-    /// Throughput: times kcat and one `revisit run` each read the input (the figures are their medians).
+    /// Throughput: times kcat and one `revisit run` each read the input; backfill: rounds of
+    /// every reader (the figures are their medians).
     public var runs = 5
 
     /// Seed of the generated traffic.
@@ -88,6 +92,9 @@ public struct PipelineBenchmark: Sendable {
 
     /// Restore: partitions of the input, outputs and state topic (the state must fit 5 MiB per partition).
     public var restorePartitions = 64
+
+    /// Backfill: directory for the files of `revisit replay --out` (`nil`: the log directory).
+    public var backfillOutputDirectory: String?
 
     /// Seconds a catch-up member may take before the benchmark stops it and fails.
     public var timeout = 900.0
@@ -143,6 +150,7 @@ public struct PipelineBenchmark: Sendable {
             if all || only == .throughput { rows += try section("Throughput") { try benchThroughput(logs: logs) } }
             if all || only == .latency { rows += try section("Latency") { try benchLatency(logs: logs) } }
             if all || only == .restore { rows += try section("Restore") { try benchRestore(logs: logs) } }
+            if all || only == .backfill { rows += try section("Backfill and tail") { try benchBackfill(logs: logs) } }
         } catch {
             print("\nFAILED: \(error)")
             print("the children's logs are kept in \(logs.path)")

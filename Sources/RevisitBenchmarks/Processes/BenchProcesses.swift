@@ -247,11 +247,12 @@ struct BenchKcat {
     }
 
     /// Seconds `kcat -C -b ADDR -t TOPIC -e -o beginning -q` takes to read the whole topic
-    /// to /dev/null, as `revisit bench kafka` measures it.
-    func drainSeconds(bootstrap: String, topic: String, logs: BenchLogDirectory) throws -> Double {
+    /// to /dev/null, as `revisit bench kafka` measures it; with `json`, with `-J` (each message
+    /// in a JSON envelope, as `revisit tail` prints it).
+    func drainSeconds(bootstrap: String, topic: String, logs: BenchLogDirectory, json: Bool = false) throws -> Double {
         let child = try BenchChild(
             name: "kcat", executable: URL(fileURLWithPath: path),
-            arguments: ["-C", "-b", bootstrap, "-t", topic, "-e", "-o", "beginning", "-q"], logs: logs,
+            arguments: ["-C", "-b", bootstrap, "-t", topic, "-e", "-o", "beginning", "-q"] + (json ? ["-J"] : []), logs: logs,
             discardingStdout: true)
         guard child.waitForExit(timeout: 600) else {
             child.stop()

@@ -2,8 +2,8 @@ import Foundation
 
 /// Where a topic replay stands: per input partition, the offsets it reads and how far it got.
 ///
-/// A topic replay reads its partitions one at a time, in partition order, so at any moment
-/// the partitions before ``current`` are done and those after it are not started.
+/// A topic replay reads all its partitions at once: each has its own share of the range
+/// looked at.
 public struct ReplayProgress: Sendable, Equatable {
     /// One input partition's range and position.
     public struct Partition: Sendable, Equatable {
@@ -58,16 +58,19 @@ public struct ReplayProgress: Sendable, Equatable {
 
     public var topic: String
     public var partitions: [Partition]
-    /// The partition being read, nil before the first and after the last.
-    public var current: Int32?
+    /// True while the partitions are read; false in the report at the end.
+    public var isReading: Bool
     public var elapsedSeconds: Double
 
-    public init(topic: String, partitions: [Partition], current: Int32? = nil, elapsedSeconds: Double = 0) {
+    public init(topic: String, partitions: [Partition], isReading: Bool = false, elapsedSeconds: Double = 0) {
         self.topic = topic
         self.partitions = partitions
-        self.current = current
+        self.isReading = isReading
         self.elapsedSeconds = elapsedSeconds
     }
+
+    /// Partitions read to their end (or to --to).
+    public var partitionsDone: Int { partitions.filter(\.isDone).count }
 
     /// Messages handed to the processors so far.
     public var processed: UInt64 { partitions.reduce(0) { $0 + $1.processed } }
@@ -91,12 +94,12 @@ public struct ReplayProgress: Sendable, Equatable {
         return Double(remainingOffsets) / (Double(done) / elapsedSeconds)
     }
 
-    /// One line for a log: `replay events: 45.2% (12210 of 27000 offsets), reading partition 3 (4 of 8),
+    /// One line for a log: `replay events: 45.2% (12210 of 27000 offsets), 3 of 8 partitions read,
     /// 98765 events/s, ETA 12 s`.
     public var line: String {
         var text = "replay \(topic): " + String(format: "%.1f%%", fraction * 100)
             + " (\(totalOffsets - remainingOffsets) of \(totalOffsets) offsets)"
-        if let current { text += ", reading partition \(current) (\(current + 1) of \(partitions.count))" }
+        text += ", \(partitionsDone) of \(partitions.count) partitions read"
         text += String(format: ", %.0f events/s", eventsPerSecond)
         if let eta = etaSeconds, remainingOffsets > 0 { text += ", ETA " + Self.duration(eta) }
         return text

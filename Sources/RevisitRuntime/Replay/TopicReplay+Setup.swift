@@ -29,11 +29,20 @@ extension TopicReplay {
     }
 
     /// A consumer outside any group: a replay reads the partitions it picks and commits nothing.
-    func makeConsumer() throws(ReplayError) -> KafkaConsumer {
+    ///
+    /// - Parameter readers: how many such consumers read at once; they share the prefetch
+    ///   of one, so that memory does not grow with ``readers``.
+    func makeConsumer(readers: Int = 1) throws(ReplayError) -> KafkaConsumer {
         var configuration = KafkaConsumerConfiguration(kafka: kafka, groupID: nil)
         // An offset that retention deleted while the replay ran must stop it, not silently
         // move the partition to another offset.
         configuration.autoOffsetReset = .error
+        // A reader's fetch finds nothing only at the end of a partition, and the mock cluster
+        // holds such a fetch for all of fetch.wait.max.ms: the reader's next partition would
+        // start that much later.
+        configuration.fetchWaitMaxMilliseconds = 10
+        configuration.prefetchMessages = max(10_000, configuration.prefetchMessages / max(1, readers))
+        configuration.queuedMaxKilobytes = max(16_384, configuration.queuedMaxKilobytes / max(1, readers))
         do {
             return try KafkaConsumer(configuration: configuration)
         } catch {
@@ -41,18 +50,18 @@ extension TopicReplay {
         }
     }
 
-    func makeSink() throws(ReplayError) -> Sink {
-        switch destination {
-        case .directory(let directory):
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw .cannotOpen(path: directory, reason: "\(error)")
-            }
-            return .files(try ReplayOutputFiles(directory: directory))
-        case .topics(let prefix):
-            return .topics(try TopicOutputWriter(kafka: kafka, topics: topics.withOutputPrefix(prefix)))
+    /// For a replay into files: creates the directory and the output files, which the
+    /// partitions' files are appended to at the end, and a directory in it for those.
+    func makeOutputFiles() throws(ReplayError) -> (files: ReplayOutputFiles, partitionDirectory: String)? {
+        guard case .directory(let directory) = destination else { return nil }
+        // Hidden, and named for the process: two replays into one directory do not share it.
+        let partitionDirectory = directory + "/.replay-partitions-\(ProcessInfo.processInfo.processIdentifier)"
+        do {
+            try FileManager.default.createDirectory(atPath: partitionDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw .cannotOpen(path: partitionDirectory, reason: "\(error)")
         }
+        return (try ReplayOutputFiles(directory: directory), partitionDirectory)
     }
 
     // MARK: - Ranges
@@ -100,9 +109,11 @@ extension TopicReplay {
 
     // MARK: - Outputs
 
-    /// Where a replay's records go: the files of a file replay, or the prefixed topics.
+    /// Where a reader writes the records of the partition it reads, as they are emitted.
     enum Sink {
+        /// The partition's own files (appended to the output files in partition order).
         case files(ReplayOutputFiles)
+        /// The reader's own producer, into the prefixed topics.
         case topics(TopicOutputWriter)
 
         func write(from processor: inout PartitionProcessor, partition: Int32) throws(ReplayError) {
@@ -115,24 +126,6 @@ extension TopicReplay {
         /// Takes delivery reports that arrived (topics only), failing on the first failed one.
         func checkDeliveries() throws(ReplayError) {
             if case .topics(let writer) = self { try writer.checkDeliveries() }
-        }
-
-        func close(timeoutMilliseconds: Int32) throws(ReplayError) {
-            switch self {
-            case .files(let files): try files.close()
-            case .topics(let writer): try writer.close(timeoutMilliseconds: timeoutMilliseconds)
-            }
-        }
-
-        /// Records written: profiles (with tombstones), sessions, alerts, dead letters, daily
-        /// aggregates.
-        var counts: (Int, Int, Int, Int, Int) {
-            switch self {
-            case .files(let files):
-                (files.profiles.records, files.sessions.records, files.alerts.records, files.deadLetters.records,
-                 files.metrics.records)
-            case .topics(let writer): (writer.profiles, writer.sessions, writer.alerts, writer.deadLetters, writer.metrics)
-            }
         }
     }
 }

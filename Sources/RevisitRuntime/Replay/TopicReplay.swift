@@ -11,11 +11,15 @@ import RevisitKafka
 /// after ``Start/timestamp(_:)`` (or the start of the log), to the high watermarks taken when
 /// the replay begins, or earlier at the first message stamped after ``endTimestamp``.
 ///
-/// Two replays of the same topic give byte-identical outputs: partitions are read one at a
-/// time in partition order, each to its stop offset, and the processors are finished in
-/// partition order at one instant. Each partition sees its messages in offset order, as a
-/// ``JSONLReplay`` with as many partitions sees the lines of the file the topic was produced
-/// from, so each user's records are the same.
+/// ``readers`` threads read at once, each with a consumer of its own, one partition after the
+/// other: each takes the next partition not started, in partition order. Two replays of the same
+/// topic still give byte-identical outputs, the outputs of reading the partitions one at a
+/// time in partition order: each partition's records go out in emission order, to files of
+/// the partition's own that are appended to the output files in partition order (while later
+/// partitions are read), or to partition `p` of each output topic; then every processor moves
+/// to one end instant, and their final records follow, in partition order in the files. Each partition sees its messages in offset
+/// order, as a ``JSONLReplay`` with as many partitions sees the lines of the file the topic
+/// was produced from, so each user's records are the same.
 public struct TopicReplay: Sendable {
     /// Where each partition's range starts.
     public enum Start: Sendable, Equatable {
@@ -54,6 +58,12 @@ public struct TopicReplay: Sendable {
     public var stallTimeout: TimeInterval = 30
     /// The shortest time between two progress reports.
     public var progressInterval: TimeInterval = 0.2
+    /// Threads that read (and process) the partitions, each with a consumer of its own; at
+    /// most one per partition.
+    public var readers = TopicReplay.defaultReaders
+    /// What the files of the partitions being read (a replay into files) buffer at most,
+    /// together: a partition's records reach the output files through files of its own.
+    public var partitionFileBufferBytes = 32 << 20
     /// The deadline for reading metadata and, at the end, for the last deliveries.
     public var metadataTimeoutMilliseconds: Int32 = 5_000
     public var flushTimeoutMilliseconds: Int32 = 120_000
@@ -71,173 +81,88 @@ public struct TopicReplay: Sendable {
         self.asOf = asOf
     }
 
+    /// One per core, from 2 to 4: a reader processes on one core, and librdkafka's threads
+    /// fetch and decompress beside it. More readers did not read faster on the 2-core
+    /// benchmark machine, and each adds a consumer (and, into topics, a producer) whose
+    /// threads take CPU time of their own (README, Performance).
+    public static let defaultReaders = min(4, max(2, ProcessInfo.processInfo.activeProcessorCount))
+
     /// Runs the replay; `progress` is called at most every ``progressInterval`` while reading
-    /// and once at the end.
+    /// and once at the end, on the calling thread.
     public func run(progress: (ReplayProgress) -> Void = { _ in }) throws(ReplayError) -> TopicReplaySummary {
         let started = Date()
         let clock = wallClock ?? Int64(started.timeIntervalSince1970 * 1000)
         if case .timestamp(let from) = start, let to = endTimestamp, from > to { throw .emptyRange(from: from, to: to) }
         let partitionCount = try checkTopics()
-        var processors: [PartitionProcessor] = []
-        do {
-            for p in 0..<partitionCount {
-                var processor = try PartitionProcessor(rules: rules, wallClock: clock, partition: p)
-                processor.outputChunkLimit = OutputChunks.records
-                processors.append(processor)
-            }
-        } catch {
-            throw .processor("cannot start: \(error)")
-        }
-        let sink = try makeSink()
-        let consumer = try makeConsumer()
-        let plan = try plan(consumer, partitions: partitionCount)
+        let outputFiles = try makeOutputFiles()
+        // The partitions' files go, whatever happens; once appended, they are gone already.
+        defer { if let outputFiles { try? FileManager.default.removeItem(atPath: outputFiles.partitionDirectory) } }
+        let plan = try plan(try makeConsumer(), partitions: partitionCount)
 
-        // One partition at a time, in partition order: the outputs do not depend on how
-        // fetches of different partitions interleave.
-        var ranges = plan.ranges
-        var lastReport = started
-        for index in ranges.indices {
-            var range = ranges[index]
-            try read(&range, skippingBefore: plan.skipBefore[index], consumer: consumer,
-                     processor: &processors[index], sink: sink) { current in
-                let now = Date()
-                guard now.timeIntervalSince(lastReport) >= progressInterval else { return }
-                lastReport = now
-                var snapshot = ranges
-                snapshot[index] = current
-                progress(ReplayProgress(topic: topics.input, partitions: snapshot, current: current.partition,
-                                        elapsedSeconds: now.timeIntervalSince(started)))
-            }
-            ranges[index] = range
+        let readerCount = max(1, min(readers, partitionCount))
+        let shared = TopicReplayReaders(ranges: plan.ranges, readers: readerCount, asOf: asOf)
+        let partitionFiles = outputFiles.map { files in
+            // A share of the budget per file of a partition being read: 2 or 4 readers get 1 MiB.
+            (directory: files.partitionDirectory,
+             flushBytes: min(1 << 20, max(64 << 10, partitionFileBufferBytes / (4 * readerCount))))
         }
+        let readPlan = Plan(ranges: plan.ranges, skipBefore: plan.skipBefore)
+        for reader in 0..<readerCount {
+            let thread = Thread { [self] in
+                var result: Result<TopicReplayReaders.Outcome?, ReplayError>?
+                do throws(ReplayError) {
+                    result = .success(try read(readPlan, of: readerCount, wallClock: clock, partitionFiles: partitionFiles, readers: shared))
+                } catch {
+                    result = .failure(error)
+                }
+                shared.end(&result)
+            }
+            thread.name = "revisit-replay-\(reader)"
+            // Processing ran on the main thread before, with its 8 MiB stack: the same room here.
+            thread.stackSize = 8 << 20
+            thread.start()
+        }
+        // Partitions are read to their ends about in partition order: each one's files are
+        // appended while the later ones are read.
+        var ended = false
+        while !ended {
+            ended = shared.wait(timeout: progressInterval)
+            if let outputFiles {
+                do throws(ReplayError) {
+                    for partition in shared.takeWritten() { try outputFiles.files.append(partition) }
+                } catch {
+                    shared.fail(error)
+                }
+            }
+            if !ended {
+                progress(ReplayProgress(topic: topics.input, partitions: shared.ranges, isReading: true,
+                                        elapsedSeconds: Date().timeIntervalSince(started)))
+            }
+        }
+        let (outcomes, end, finals) = try shared.takeOutcomes()
+        let ranges = shared.ranges
 
-        var summary = try finish(&processors, sink: sink)
+        // The final records of every partition after all others, in partition order.
+        var summary = ReplaySummary()
+        summary.asOf = end
+        if let outputFiles {
+            let files = outputFiles.files
+            for partition in finals { try files.append(partition) }
+            try files.close()
+            (summary.profiles, summary.sessions, summary.alerts, summary.deadLetters, summary.metrics) =
+                (files.profiles.records, files.sessions.records, files.alerts.records, files.deadLetters.records,
+                 files.metrics.records)
+        } else {
+            let counts = outcomes.map(\.delivered).reduce(TopicOutputWriter.Counts(), +)
+            (summary.profiles, summary.sessions, summary.alerts, summary.deadLetters, summary.metrics) =
+                (counts.profiles, counts.sessions, counts.alerts, counts.deadLetters, counts.metrics)
+        }
+        for outcome in outcomes {
+            for processor in outcome.processors { summary.add(processor) }
+        }
+        summary.linesRead = summary.counters.received
         summary.elapsedSeconds = Date().timeIntervalSince(started)
         progress(ReplayProgress(topic: topics.input, partitions: ranges, elapsedSeconds: summary.elapsedSeconds))
         return TopicReplaySummary(replay: summary, topic: topics.input, partitions: ranges)
-    }
-
-    // MARK: - Reading
-
-    /// Codes by which a partition says the range asked for is no longer in the log.
-    private static let rangeGone: Set<KafkaErrorCode> = [
-        KafkaErrorCode(rawValue: 1),  // OFFSET_OUT_OF_RANGE
-        KafkaErrorCode(rawValue: -140),  // _AUTO_OFFSET_RESET, with auto.offset.reset=error
-    ]
-
-    /// Reads one partition from its start to its stop offset (or the first message after
-    /// --to), feeding its processor and writing what it emits.
-    ///
-    /// `skipBefore` is --from where the broker could not resolve it to an offset: the read then
-    /// starts at the log start and passes over messages stamped earlier, until the first one at
-    /// or after it. The consumer's own timestamp seek would skip them out of sight, so a
-    /// partition with nothing at or after --from (what a real broker's -1 also means) would
-    /// never reach its stop offset; skipping here sees every offset and shows the scan.
-    private func read(
-        _ range: inout ReplayProgress.Partition, skippingBefore skipBefore: Int64?, consumer: KafkaConsumer,
-        processor: inout PartitionProcessor, sink: Sink, report: (ReplayProgress.Partition) -> Void
-    ) throws(ReplayError) {
-        let partition = TopicPartition(topics.input, range.partition)
-        guard range.startOffset < range.stopOffset else {
-            range.isDone = true
-            return
-        }
-        do {
-            try consumer.assign([TopicPartitionOffset(partition, offset: range.startOffset)])
-        } catch {
-            throw .kafka(error)
-        }
-        var skipBefore = skipBefore
-        var batch = ConsumerBatch()
-        var lastMessageAt = Date()
-        var lastError: KafkaError?
-        while !range.isDone {
-            do {
-                try consumer.poll(into: &batch, maxMessages: 10_000, timeoutMilliseconds: 100)
-            } catch {
-                throw .kafka(error)
-            }
-            var delivered = false
-            // Messages of partitions read before this one may still be queued: skip them.
-            for message in batch.messages where message.topicPartition == partition && !range.isDone {
-                delivered = true
-                guard message.offset >= range.position else { continue }
-                guard message.offset < range.stopOffset else {
-                    range.isDone = true
-                    break
-                }
-                if let floor = skipBefore, let stamp = message.timestamp, stamp < floor {
-                    range.skippedBeforeFrom += 1
-                } else {
-                    // From the first message at or after --from on, everything counts, as
-                    // from an offset the broker resolved.
-                    skipBefore = nil
-                    if let to = endTimestamp, let stamp = message.timestamp, stamp > to {
-                        range.position = message.offset
-                        range.stoppedAtTo = true
-                        range.isDone = true
-                        break
-                    }
-                    try process(message, in: &processor, sink: sink)
-                    range.firstProcessed = range.firstProcessed ?? message.offset
-                    range.lastProcessed = message.offset
-                    range.processed += 1
-                }
-                range.position = message.offset + 1
-                if range.position >= range.stopOffset { range.isDone = true }
-            }
-            for error in batch.errors {
-                if error.topic == topics.input, error.partition == range.partition, Self.rangeGone.contains(error.code) {
-                    throw .kafka(error)
-                }
-                lastError = error
-            }
-            try sink.checkDeliveries()
-            if delivered {
-                lastMessageAt = Date()
-            } else if !range.isDone, Date().timeIntervalSince(lastMessageAt) > stallTimeout {
-                throw .stalled(topic: topics.input, partition: range.partition, offset: range.position,
-                               stopOffset: range.stopOffset, seconds: Int(stallTimeout), lastError: lastError)
-            }
-            report(range)
-        }
-        // Stop fetching beyond the range while the next partitions are read.
-        do {
-            try consumer.pause([partition])
-        } catch {
-            throw .kafka(error)
-        }
-    }
-
-    /// Feeds one message to its partition's processor and writes what it caused.
-    private func process(_ message: ConsumedMessage, in processor: inout PartitionProcessor, sink: Sink) throws(ReplayError) {
-        let source = SourcePosition(topic: message.topic, partition: message.partition, offset: message.offset)
-        processor.process(value: message.value, key: message.key, source: source)
-        try sink.write(from: &processor, partition: message.partition)
-        // Fail as soon as --as-of is known to be too early, not after reading everything.
-        if let asOf, let largest = processor.maxTimestamp, largest > asOf {
-            throw .asOfBeforeInput(asOf: asOf, largest: largest)
-        }
-    }
-
-    // MARK: - End of input
-
-    /// Moves every processor to the end instant (the largest event time of all partitions, or
-    /// --as-of), in partition order, writes their final records and the last deliveries.
-    private func finish(_ processors: inout [PartitionProcessor], sink: Sink) throws(ReplayError) -> ReplaySummary {
-        var summary = ReplaySummary()
-        let largest = processors.compactMap(\.maxTimestamp).max()
-        if let asOf, let largest, asOf < largest { throw .asOfBeforeInput(asOf: asOf, largest: largest) }
-        let end = asOf ?? largest
-        summary.asOf = end
-        for p in processors.indices {
-            if let end { processors[p].finish(at: end) }
-            try sink.write(from: &processors[p], partition: Int32(p))
-            summary.add(processors[p])
-        }
-        try sink.close(timeoutMilliseconds: flushTimeoutMilliseconds)
-        summary.linesRead = summary.counters.received
-        (summary.profiles, summary.sessions, summary.alerts, summary.deadLetters, summary.metrics) = sink.counts
-        return summary
     }
 }

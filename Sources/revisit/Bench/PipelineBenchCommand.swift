@@ -5,7 +5,7 @@ import RevisitBenchmarks
 struct PipelineBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Throughput, latency and restore time of `revisit run` end to end, through the embedded broker.",
+        abstract: "Throughput, latency and restore time of `revisit run` end to end, through the embedded broker; replay and tail on the same topic.",
         discussion: """
             Starts `revisit broker` and `revisit run` (this same binary) and kcat as child processes. \
             Measure the release build: swift build -c release --scratch-path .build-bench && \
@@ -14,22 +14,22 @@ struct PipelineBenchCommand: ParsableCommand {
 
     private static let defaults = PipelineBenchmark(host: .revisit)
 
-    @Option(help: "Run only this section: throughput, latency or restore (default: all three).")
+    @Option(help: "Run only this section: throughput, latency, restore or backfill (default: all four).")
     var only: PipelineBenchmark.Section?
 
-    @Option(help: "Throughput: input events.")
+    @Option(help: "Throughput and backfill: input events.")
     var events = defaults.events
 
-    @Option(help: "Throughput: distinct users.")
+    @Option(help: "Throughput and backfill: distinct users.")
     var users = defaults.users
 
-    @Option(help: "Throughput and latency: partitions of the input and of every pipeline topic.")
+    @Option(help: "Throughput, latency and backfill: partitions of the input and of every pipeline topic.")
     var partitions = defaults.partitions
 
-    @Option(help: "Throughput: days of event time the traffic spreads over, ending at today's UTC midnight.")
+    @Option(help: "Throughput and backfill: days of event time the traffic spreads over, ending at today's UTC midnight.")
     var days = defaults.days
 
-    @Option(help: "Throughput: times kcat and one `revisit run` each read the input (the figures are their medians).")
+    @Option(help: "Throughput: times kcat and one `revisit run` each read the input; backfill: rounds of every reader (the figures are their medians).")
     var runs = defaults.runs
 
     @Option(help: "Seed of the generated traffic.")
@@ -55,6 +55,9 @@ struct PipelineBenchCommand: ParsableCommand {
 
     @Option(help: "Restore: partitions of the input, outputs and state topic (the state must fit 5 MiB per partition).")
     var restorePartitions = defaults.restorePartitions
+
+    @Option(help: "Backfill: directory for the files of `revisit replay --out` (default: the log directory).")
+    var backfillOutputDirectory: String?
 
     @Option(help: "Seconds a catch-up member may take before the benchmark stops it and fails.")
     var timeout = defaults.timeout
@@ -109,6 +112,7 @@ struct PipelineBenchCommand: ParsableCommand {
         benchmark.tunedFetchWaitMs = tunedFetchWaitMs
         benchmark.restoreUsers = restoreUsers
         benchmark.restorePartitions = restorePartitions
+        benchmark.backfillOutputDirectory = backfillOutputDirectory
         benchmark.timeout = timeout
         benchmark.kcat = kcat
         benchmark.keepLogs = keepLogs

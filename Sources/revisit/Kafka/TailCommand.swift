@@ -2,6 +2,12 @@ import ArgumentParser
 import Foundation
 import RevisitCore
 import RevisitKafka
+import RevisitRuntime
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `revisit tail`: prints the messages of a topic as JSON lines, e.g. to follow the alert topic.
 struct TailCommand: ParsableCommand {
@@ -60,20 +66,25 @@ struct TailCommand: ParsableCommand {
         }
         var printed = 0
         var committed: [TopicPartition: Int64] = [:]
+        var batch = ConsumerBatch()
+        // Lines go out through one buffer per poll, written with write(2): no String, Data or
+        // Foundation JSON per message.
+        var output = JSONBuffer(capacity: Self.flushBytes * 2)
         reading: while !SignalTrap.received() {
             if untilEnd, endOffsets.isEmpty { break }
-            let batch = try consumer.poll(maxMessages: 1_000, timeoutMilliseconds: 200)
+            try consumer.poll(into: &batch, maxMessages: 10_000, timeoutMilliseconds: 200)
             for error in batch.errors { FileHandle.standardError.write(Data("revisit tail: \(error)\n".utf8)) }
-            var output = ""
             for message in batch.messages {
-                output += Self.jsonLine(message)
-                output += "\n"
+                MessageEnvelope.append(message, to: &output)
+                output.byte(0x0A)
                 printed += 1
                 committed[message.topicPartition] = message.offset + 1
                 if let end = endOffsets[message.topicPartition], message.offset + 1 >= end { endOffsets[message.topicPartition] = nil }
+                if output.count >= Self.flushBytes { guard Self.writeOut(&output) else { break reading } }
                 if let max, printed >= max { break }
             }
-            FileHandle.standardOutput.write(Data(output.utf8))
+            // Each poll's lines go out before the next wait: a follower sees them at once.
+            guard Self.writeOut(&output) else { break reading }
             if group != nil, !batch.messages.isEmpty {
                 try? consumer.commit(committed.map { TopicPartitionOffset($0.key, offset: $0.value) })
             }
@@ -82,34 +93,25 @@ struct TailCommand: ParsableCommand {
         try consumer.close()
     }
 
-    static func jsonLine(_ message: ConsumedMessage) -> String {
-        var fields = [
-            "\"topic\":\(quoted(message.topic))",
-            "\"partition\":\(message.partition)",
-            "\"offset\":\(message.offset)",
-            "\"timestamp\":\(message.timestamp.map(String.init) ?? "null")",
-            "\"key\":\(message.key.map { quoted(String(decoding: $0, as: UTF8.self)) } ?? "null")",
-            "\"value\":\(embedded(message.value))",
-        ]
-        if !message.headers.isEmpty {
-            let headers = message.headers.map { "\(quoted($0.name)):\($0.value.map { quoted(String(decoding: $0, as: UTF8.self)) } ?? "null")" }
-            fields.append("\"headers\":{\(headers.joined(separator: ","))}")
-        }
-        return "{" + fields.joined(separator: ",") + "}"
-    }
+    /// Lines are written once this many bytes are buffered, and at the end of each poll.
+    private static let flushBytes = 1 << 20
 
-    /// JSON values are embedded as they are; anything else becomes a JSON string.
-    private static func embedded(_ value: [UInt8]) -> String {
-        if value.isEmpty { return "null" }
-        if (try? JSONSerialization.jsonObject(with: Data(value), options: [.fragmentsAllowed])) != nil {
-            return String(decoding: value, as: UTF8.self)
+    /// Writes and empties `output`; false when standard output is closed (a reader such as
+    /// `head` went away), which ends the tail.
+    private static func writeOut(_ output: inout JSONBuffer) -> Bool {
+        let complete = output.withBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let written = write(1, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += written
+            }
+            return true
         }
-        return quoted(String(decoding: value, as: UTF8.self))
-    }
-
-    private static func quoted(_ text: String) -> String {
-        var out = JSONBuffer()
-        out.string(text)
-        return out.text
+        output.removeAll()
+        return complete
     }
 }

@@ -30,7 +30,7 @@ final class ReplayProgressDisplay {
         guard now.timeIntervalSince(lastShown) >= interval else { return }
         if !isTerminal {
             // The end is in the summary; a log only needs the way there.
-            guard progress.current != nil else { return }
+            guard progress.isReading else { return }
             lastShown = now
             write(progress.line + "\n")
             return
@@ -49,8 +49,8 @@ final class ReplayProgressDisplay {
     // MARK: - Terminal
 
     /// `replay events  [██████████░░░░░░░░░░]  52.3%  12345 events/s  ETA 8 s` and a row with
-    /// one glyph per partition: full when read, a level for the one being read, `·` for those
-    /// to come.
+    /// one glyph per partition: full when read, a level for one being read, `·` for one not
+    /// started.
     static func render(_ progress: ReplayProgress) -> [String] {
         let width = 24
         let filled = min(width, Int(progress.fraction * Double(width)))
@@ -66,7 +66,7 @@ final class ReplayProgressDisplay {
         for partition in progress.partitions.prefix(maxGlyphs) {
             if partition.isDone {
                 glyphs.append("█")
-            } else if partition.partition == progress.current {
+            } else if partition.position > partition.startOffset {
                 // The full block stays for partitions read to the end.
                 glyphs.append(levels[min(levels.count - 2, Int(partition.fraction * Double(levels.count - 1)))])
             } else {
@@ -74,13 +74,7 @@ final class ReplayProgressDisplay {
             }
         }
         if progress.partitions.count > maxGlyphs { glyphs += "…+\(progress.partitions.count - maxGlyphs)" }
-        let done = progress.partitions.filter(\.isDone).count
-        var second = "partitions \(glyphs)  \(done) of \(progress.partitions.count) read"
-        if let current = progress.current, let partition = progress.partitions.first(where: { $0.partition == current }) {
-            second += String(format: ", partition \(current) at %.0f%%", partition.fraction * 100)
-                + " (offset \(partition.position) of \(partition.stopOffset))"
-        }
-        return [first, second]
+        return [first, "partitions \(glyphs)  \(progress.partitionsDone) of \(progress.partitions.count) read"]
     }
 
     /// Redraws in place: back to the first line drawn, then each line cleared and rewritten,
