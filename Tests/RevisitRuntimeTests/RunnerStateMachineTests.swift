@@ -11,7 +11,8 @@ struct RunnerStateMachineTests {
     static func machine(checkpoint: TimeInterval = 1, exitWhenCaughtUp: Bool = false) -> Machine {
         Machine(
             timing: Machine.Timing(
-                checkpointInterval: checkpoint, metricsInterval: 1, stopTimeout: 30, exitWhenCaughtUp: exitWhenCaughtUp),
+                checkpointRoundInterval: checkpoint, commitInterval: checkpoint, metricsInterval: 1, stopTimeout: 30,
+                exitWhenCaughtUp: exitWhenCaughtUp),
             queueLimit: 1_000, now: t0)
     }
 
@@ -64,6 +65,16 @@ struct RunnerStateMachineTests {
         machine.checkpointHandedOver(nil, at: due.addingTimeInterval(10.5))
         #expect(!machine.choresDue(now: due.addingTimeInterval(12.4), received: 1).contains(.checkpoint))
         #expect(machine.choresDue(now: due.addingTimeInterval(12.5), received: 1).contains(.checkpoint))
+    }
+
+    @Test("Offsets are committed every commit interval, whether or not a checkpoint is in flight")
+    func commitTiming() {
+        var machine = Self.machine(checkpoint: 2)
+        #expect(!machine.choresDue(now: Self.t0.addingTimeInterval(1.999), received: 1).contains(.commitOffsets))
+        #expect(machine.choresDue(now: Self.t0.addingTimeInterval(2), received: 1).contains(.commitOffsets))
+        machine.checkpointHandedOver(3, at: Self.t0.addingTimeInterval(2))
+        #expect(!machine.choresDue(now: Self.t0.addingTimeInterval(3.999), received: 1).contains(.commitOffsets))
+        #expect(machine.choresDue(now: Self.t0.addingTimeInterval(4), received: 1).contains(.commitOffsets))
     }
 
     @Test("Idle partitions are looked at every second; caught-up checks only after an empty poll, every 200 ms")

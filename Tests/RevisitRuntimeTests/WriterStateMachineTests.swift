@@ -49,11 +49,11 @@ struct WriterStateMachineTests {
         var machine = Machine(outputTopics: Self.outputs, stateTopic: Self.state)
         let records: [StateRecord] = [.retiredChanges(key: "d:1:0")]
         let actions = machine.checkpointsRequested([Self.request(0, 5, records: records), Self.request(1, 7)], ticket: 9, firstMessageID: 1)
-        #expect(actions == [
-            .sendStateRecords(partition: 0, records),
-            .sendCheckpoint(partition: 0, Self.checkpoint(5)),
-            .sendCheckpoint(partition: 1, Self.checkpoint(7)),
-        ])
+        // Each partition's checkpoint after its own state records; the partitions in any order.
+        #expect(actions.count == 3)
+        #expect(actions.first == .sendStateRecords(partition: 0, records))
+        #expect(actions.dropFirst().contains(.sendCheckpoint(partition: 0, Self.checkpoint(5))))
+        #expect(actions.contains(.sendCheckpoint(partition: 1, Self.checkpoint(7))))
         // Partition 0's checkpoint record is its second state message.
         #expect(machine.reportsArrived([Self.report(1, Self.state, 0, offset: 0)]).isEmpty)
         #expect(machine.reportsArrived([Self.report(2, Self.state, 0, offset: 1)]) == [.durable(9, partition: 0, Self.checkpoint(5))])

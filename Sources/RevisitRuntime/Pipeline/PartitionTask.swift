@@ -62,6 +62,7 @@ final class PartitionTask {
 
     init(partition: Int32, restored: TaskRestorer.Restored, now: Date) {
         self.partition = partition
+        self.lastPeriodicCheckpointAt = now
         self.processor = restored.processor
         // What falls due at one instant comes in chunks the runner hands over one by one.
         self.processor.outputChunkLimit = OutputChunks.records
@@ -175,6 +176,10 @@ final class PartitionTask {
 
     /// Users the next checkpoint would write as changed.
     var changedUserCount: Int { processor.changedUserCount }
+
+    /// When a round of periodic checkpoints last took this task (or when it started): the
+    /// runner takes it again a `checkpoint_interval` later.
+    var lastPeriodicCheckpointAt: Date
 
     /// The changed users (or a snapshot, when one is due and `mayTakeSnapshot`) and a
     /// checkpoint to write, if anything moved since the last one and no checkpoint of this

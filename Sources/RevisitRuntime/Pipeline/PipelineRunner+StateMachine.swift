@@ -37,17 +37,25 @@ extension PipelineRunner {
             static let seekAgain = Chores(rawValue: 1 << 0)
             /// Let silent partitions' watermarks follow the wall clock (`idle_advance`).
             static let advanceIdlePartitions = Chores(rawValue: 1 << 1)
-            /// Hand every task's checkpoint to the writer.
+            /// Hand the checkpoints of the tasks due to the writer (a round of checkpoints).
             static let checkpoint = Chores(rawValue: 1 << 2)
             /// See whether every partition is caught up (`exitWhenCaughtUp`).
             static let checkCaughtUp = Chores(rawValue: 1 << 3)
             /// Publish the metrics.
             static let publishMetrics = Chores(rawValue: 1 << 4)
+            /// Commit the offsets the durable checkpoints cover.
+            static let commitOffsets = Chores(rawValue: 1 << 5)
         }
 
         /// How often the chores come round, and the bounds of a stop.
         struct Timing: Equatable {
-            var checkpointInterval: TimeInterval
+            /// How often a round of checkpoints is handed over, the last one being settled.
+            /// Each task's own interval (`checkpoint_interval`) is the runner's to keep: a
+            /// round takes the tasks due, so that their serialization on the processing
+            /// thread comes in small pieces rather than all at once.
+            var checkpointRoundInterval: TimeInterval
+            /// How often the durable offsets are committed to the group.
+            var commitInterval: TimeInterval
             var metricsInterval: TimeInterval
             var idleCheckInterval: TimeInterval = 1
             var lagCheckInterval: TimeInterval = 0.2
@@ -69,6 +77,7 @@ extension PipelineRunner {
         /// Times input was held.
         private(set) var backpressurePauses = 0
         private var lastCheckpointAt: Date
+        private var lastCommitAt: Date
         private var lastIdleCheckAt: Date
         private var lastLagCheckAt: Date
         private var lastMetricsAt = Date.distantPast
@@ -81,6 +90,7 @@ extension PipelineRunner {
             self.highWater = queueLimit * 8 / 10
             self.lowWater = queueLimit / 5
             self.lastCheckpointAt = now
+            self.lastCommitAt = now
             self.lastIdleCheckAt = now
             self.lastLagCheckAt = now
         }
@@ -122,9 +132,13 @@ extension PipelineRunner {
                 lastIdleCheckAt = now
                 chores.insert(.advanceIdlePartitions)
             }
-            if checkpointInFlight == nil, now.timeIntervalSince(lastCheckpointAt) >= timing.checkpointInterval {
+            if checkpointInFlight == nil, now.timeIntervalSince(lastCheckpointAt) >= timing.checkpointRoundInterval {
                 lastCheckpointAt = now
                 chores.insert(.checkpoint)
+            }
+            if now.timeIntervalSince(lastCommitAt) >= timing.commitInterval {
+                lastCommitAt = now
+                chores.insert(.commitOffsets)
             }
             if timing.exitWhenCaughtUp, received == 0, now.timeIntervalSince(lastLagCheckAt) >= timing.lagCheckInterval {
                 lastLagCheckAt = now

@@ -111,7 +111,8 @@ public final class PipelineRunner {
         }
         machine = StateMachine(
             timing: StateMachine.Timing(
-                checkpointInterval: pipeline.checkpointInterval.seconds, metricsInterval: configuration.metricsInterval,
+                checkpointRoundInterval: min(pipeline.checkpointInterval.seconds, Self.checkpointRoundInterval),
+                commitInterval: pipeline.checkpointInterval.seconds, metricsInterval: configuration.metricsInterval,
                 stopTimeout: configuration.shutdownTimeout, exitWhenCaughtUp: configuration.exitWhenCaughtUp),
             queueLimit: producerConfiguration.maxQueuedMessages, now: clock.now)
         let makeProducer = environment.makeProducer
@@ -196,9 +197,9 @@ public final class PipelineRunner {
         if chores.contains(.advanceIdlePartitions) { advanceIdlePartitions(now: now) }
         try settleCheckpoint()
         if chores.contains(.checkpoint) {
-            machine.checkpointHandedOver(requestCheckpoints(tasksForPeriodicCheckpoint()), at: now)
-            commitDurableOffsets()
+            machine.checkpointHandedOver(requestCheckpoints(tasksForPeriodicCheckpoint(now: now)), at: now)
         }
+        if chores.contains(.commitOffsets) { commitDurableOffsets() }
         try resetFailedTasks()
         updateReadiness()
         if chores.contains(.publishMetrics) { publishMetrics(now: now) }
@@ -378,20 +379,27 @@ public final class PipelineRunner {
         return requests.isEmpty ? nil : writer.checkpoint(requests)
     }
 
-    /// The tasks a periodic checkpoint covers: the oldest durable checkpoint first, as many
-    /// as fit in ``PipelineRunnerConfiguration/checkpointUserBudget`` changed users (the
-    /// first always). Revocations and stops checkpoint every task they let go, whatever
-    /// their size.
-    private func tasksForPeriodicCheckpoint() -> [PartitionTask] {
+    /// How often a round of periodic checkpoints looks for tasks due, at most.
+    static let checkpointRoundInterval: TimeInterval = 0.05
+
+    /// The tasks a round of periodic checkpoints covers: those whose `checkpoint_interval`
+    /// passed since their last round, the longest-waiting first, as many as fit in
+    /// ``PipelineRunnerConfiguration/checkpointUserBudget`` changed users (the first
+    /// always). Revocations and stops checkpoint every task they let go, whatever their size.
+    private func tasksForPeriodicCheckpoint(now: Date) -> [PartitionTask] {
+        let interval = pipeline.checkpointInterval.seconds
         let budget = configuration.checkpointUserBudget
+        let due = tasks.values.filter { now.timeIntervalSince($0.lastPeriodicCheckpointAt) >= interval }
+            .sorted { ($0.lastPeriodicCheckpointAt, $0.partition) < ($1.lastPeriodicCheckpointAt, $1.partition) }
         var chosen: [PartitionTask] = []
         var users = 0
-        for task in tasks.values.sorted(by: { ($0.durable.writtenAt, $0.partition) < ($1.durable.writtenAt, $1.partition) }) {
+        for task in due {
             let changed = task.changedUserCount
             // A smaller task after one that did not fit may still fit: its offsets move on.
             if !chosen.isEmpty, users + changed > budget { continue }
             chosen.append(task)
             users += changed
+            task.lastPeriodicCheckpointAt = now
         }
         return chosen
     }
