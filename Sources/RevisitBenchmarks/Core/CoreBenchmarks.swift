@@ -267,7 +267,8 @@ public struct CoreBenchmarks: Sendable {
     /// `revisit replay` (a child process, this build) over ``replayMemoryUsers`` users who
     /// visit twice, three days apart, with `allowed_lateness` at its default: the peak
     /// resident memory of the replay as it is, and with `--as-of` nine days after the last
-    /// event, when the end of input makes every user's timers and profile fall due at once.
+    /// event, when the end of input makes every user's timers and profile fall due at once;
+    /// then the same events through `revisit run` (``benchRunMemory(input:users:)``).
     private func benchReplayMemory() throws {
         try FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         let input = workDirectory + "/two-visits.jsonl"
@@ -294,14 +295,39 @@ public struct CoreBenchmarks: Sendable {
             var arguments = ["replay", "--input", input, "--out", out]
             if let asOf { arguments += ["--as-of", String(asOf)] }
             let started = ContinuousClock.now
-            let (status, peak) = try ResidentMemory.runMeasuringPeak(binary, arguments)
+            let usage = try ResidentMemory.runMeasuringPeak(binary, arguments)
             let seconds = (ContinuousClock.now - started).seconds
-            guard status == 0 else { throw BenchmarkFailure("revisit \(arguments.joined(separator: " ")) exited with \(status)") }
+            guard usage.status == 0 else { throw BenchmarkFailure("revisit \(arguments.joined(separator: " ")) exited with \(usage.status)") }
             report(asOf == nil ? "replay peak" : "replay peak +9d", "\(users * 2) events of \(users) users\(asOf == nil ? "" : ", --as-of 9 days after the last event")",
-                   "peak RSS \(peak >> 20) MiB", seconds)
+                   "peak RSS \(usage.peakBytes >> 20) MiB", seconds)
             try? FileManager.default.removeItem(atPath: out)
         }
+        try benchRunMemory(input: input, users: users)
         try? FileManager.default.removeItem(atPath: input)
+    }
+
+    /// The same events through `revisit run`: produced with lz4 to a `revisit broker` child
+    /// (64 partitions for every topic of the pipeline), then one `revisit run
+    /// --exit-when-caught-up` (a child process, this build), its peak resident memory and
+    /// CPU time from its own `wait4`. Every user's second visit comes three days after the
+    /// first: the users' session closes and day timers fall due together, and every user
+    /// changes between two checkpoints. Children run in this process's environment, so
+    /// `MIMALLOC_ALLOW_DECOMMIT=1 revisit bench core replay-memory` measures that setting.
+    private func benchRunMemory(input: String, users: Int) throws {
+        let binary = BenchProcesses.revisitBinary.path
+        let logs = try BenchLogDirectory(label: "run-memory")
+        let broker = try BenchBroker(topics: [("events", 64)] + PipelineBenchmark.pipelineTopics("revisit", 64), logs: logs)
+        defer { broker.stop() }
+        let produced = try ResidentMemory.runMeasuringPeak(
+            binary, ["produce", "--topic", "events", "--brokers", broker.bootstrap, "--compression", "lz4"], input: input)
+        guard produced.status == 0 else { throw BenchmarkFailure("revisit produce exited with \(produced.status)") }
+        let started = ContinuousClock.now
+        let usage = try ResidentMemory.runMeasuringPeak(binary, ["run", "--brokers", broker.bootstrap, "--exit-when-caught-up"])
+        let seconds = (ContinuousClock.now - started).seconds
+        guard usage.status == 0 else { throw BenchmarkFailure("revisit run exited with \(usage.status)") }
+        let decommit = ProcessInfo.processInfo.environment["MIMALLOC_ALLOW_DECOMMIT"].map { ", MIMALLOC_ALLOW_DECOMMIT=\($0)" } ?? ""
+        report("run peak", "\(users * 2) events of \(users) users, 64 partitions, \(String(format: "%.1f", usage.cpuSeconds)) CPU-seconds\(decommit)",
+               "peak RSS \(usage.peakBytes >> 20) MiB", seconds)
     }
 
     // MARK: - Replay

@@ -34,12 +34,23 @@ enum ResidentMemory {
         }
     }
 
-    /// Runs `executable` with `arguments` (stdout and stderr to /dev/null) and returns its exit
-    /// status and the most resident bytes it had (`ru_maxrss` of its own `wait4`).
-    static func runMeasuringPeak(_ executable: String, _ arguments: [String]) throws -> (status: Int32, peakBytes: Int) {
+    /// What ``runMeasuringPeak(_:_:input:)`` measured of a child process.
+    struct ChildUsage {
+        var status: Int32
+        /// The most resident bytes it had (`ru_maxrss` of its own `wait4`).
+        var peakBytes: Int
+        /// User and system CPU time.
+        var cpuSeconds: Double
+    }
+
+    /// Runs `executable` with `arguments` (standard input from `input`, or /dev/null; stdout and
+    /// stderr to /dev/null) in this process's environment, and returns its exit status, peak
+    /// resident memory and CPU time.
+    static func runMeasuringPeak(_ executable: String, _ arguments: [String], input: String? = nil) throws -> ChildUsage {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -52,7 +63,10 @@ enum ResidentMemory {
         while wait4(pid, &status, 0, &usage) < 0 {
             guard errno == EINTR else { throw BenchmarkFailure("waiting for \(executable): \(String(cString: strerror(errno)))") }
         }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
         // ru_maxrss is in kilobytes on Linux.
-        return ((status >> 8) & 0xFF, usage.ru_maxrss * 1024)
+        return ChildUsage(
+            status: (status >> 8) & 0xFF, peakBytes: usage.ru_maxrss * 1024,
+            cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime))
     }
 }

@@ -28,7 +28,7 @@ struct CoreBenchCommand: ParsableCommand {
     @Option(help: "Events in the generated replay file.")
     var replayEvents = defaults.replayEvents
 
-    @Option(help: "Users of the replay-memory benchmark, two visits each.")
+    @Option(help: "Users of the replay-memory benchmark, two visits each (replay-memory measures revisit replay, then revisit run on a revisit broker child).")
     var replayMemoryUsers = defaults.replayMemoryUsers
 
     @Option(help: "Mean events per visit in generated traffic.")
