@@ -37,8 +37,7 @@ public final class PipelineRunner {
     private var stopRequested: () -> Bool = { false }
     private var failedPartitions: Set<Int32> = []
     private var summary = PipelineRunSummary()
-    /// The partitions announced ready (the ready file lists them), nil while not ready.
-    private var readyPartitions: [Int32]?
+    private var readiness: Readiness
     private let metrics: PipelineMetrics?
     /// Emptied output buffers the writer gave back, for the tasks' next outputs.
     private var spareOutputBuffers: [[OutputRecord]] = []
@@ -61,6 +60,9 @@ public final class PipelineRunner {
             outputReader: environment.makeLogReader("-restore-outputs", interruption),
             stateTopic: configuration.stateTopic, inputTopic: configuration.pipeline.topics.input,
             outputTopics: configuration.pipeline.topics.outputs, rules: configuration.pipeline.rules)
+        self.readiness = Readiness(
+            readyFile: configuration.readyFile, health: configuration.health, input: configuration.pipeline.topics.input,
+            logger: logger)
         self.metrics = configuration.metricsFactory.map {
             PipelineMetrics(factory: $0, outputTopics: configuration.pipeline.topics.outputs)
         }
@@ -111,7 +113,7 @@ public final class PipelineRunner {
         }
         machine = StateMachine(
             timing: StateMachine.Timing(
-                checkpointRoundInterval: min(pipeline.checkpointInterval.seconds, Self.checkpointRoundInterval),
+                checkpointRoundInterval: min(pipeline.checkpointInterval.seconds, CheckpointRound.interval),
                 commitInterval: pipeline.checkpointInterval.seconds, metricsInterval: configuration.metricsInterval,
                 stopTimeout: configuration.shutdownTimeout, exitWhenCaughtUp: configuration.exitWhenCaughtUp),
             queueLimit: producerConfiguration.maxQueuedMessages, now: clock.now)
@@ -132,7 +134,7 @@ public final class PipelineRunner {
         } catch {
             throw PipelineError(error)
         }
-        withdrawReadiness("waiting for partitions")
+        readiness.withdraw("waiting for partitions")
     }
 
     /// One round of the loop, as the state machine decides; false once the runner stopped.
@@ -149,7 +151,7 @@ public final class PipelineRunner {
             if let fatal = writer.fatalError { throw fatal }
             return true
         case .stop(let deadline):
-            defer { withdrawReadiness("stopped") }
+            defer { readiness.withdraw("stopped") }
             try shutDown(deadline: deadline)
             return false
         }
@@ -197,11 +199,14 @@ public final class PipelineRunner {
         if chores.contains(.advanceIdlePartitions) { advanceIdlePartitions(now: now) }
         try settleCheckpoint()
         if chores.contains(.checkpoint) {
-            machine.checkpointHandedOver(requestCheckpoints(tasksForPeriodicCheckpoint(now: now)), at: now)
+            let round = CheckpointRound.tasks(
+                from: tasks.values, now: now, checkpointInterval: pipeline.checkpointInterval.seconds,
+                budget: configuration.checkpointUserBudget)
+            machine.checkpointHandedOver(requestCheckpoints(round), at: now)
         }
         if chores.contains(.commitOffsets) { commitDurableOffsets() }
         try resetFailedTasks()
-        updateReadiness()
+        readiness.update(held: tasks.keys.sorted())
         if chores.contains(.publishMetrics) { publishMetrics(now: now) }
         if chores.contains(.checkCaughtUp), isCaughtUp() {
             logger.info("every assigned partition is caught up; stopping")
@@ -245,7 +250,7 @@ public final class PipelineRunner {
         } catch {
             throw PipelineError(error)
         }
-        withdrawReadiness("restoring partitions \(partitions)")
+        readiness.withdraw("restoring partitions \(partitions)")
         // A former owner in this process may still have outputs of these partitions on their
         // way (a partition lost and given back): they land before the restore looks for
         // what is already written, or it would miss them and write them twice.
@@ -379,31 +384,6 @@ public final class PipelineRunner {
         return requests.isEmpty ? nil : writer.checkpoint(requests)
     }
 
-    /// How often a round of periodic checkpoints looks for tasks due, at most.
-    static let checkpointRoundInterval: TimeInterval = 0.05
-
-    /// The tasks a round of periodic checkpoints covers: those whose `checkpoint_interval`
-    /// passed since their last round, the longest-waiting first, as many as fit in
-    /// ``PipelineRunnerConfiguration/checkpointUserBudget`` changed users (the first
-    /// always). Revocations and stops checkpoint every task they let go, whatever their size.
-    private func tasksForPeriodicCheckpoint(now: Date) -> [PartitionTask] {
-        let interval = pipeline.checkpointInterval.seconds
-        let budget = configuration.checkpointUserBudget
-        let due = tasks.values.filter { now.timeIntervalSince($0.lastPeriodicCheckpointAt) >= interval }
-            .sorted { ($0.lastPeriodicCheckpointAt, $0.partition) < ($1.lastPeriodicCheckpointAt, $1.partition) }
-        var chosen: [PartitionTask] = []
-        var users = 0
-        for task in due {
-            let changed = task.changedUserCount
-            // A smaller task after one that did not fit may still fit: its offsets move on.
-            if !chosen.isEmpty, users + changed > budget { continue }
-            chosen.append(task)
-            users += changed
-            task.lastPeriodicCheckpointAt = now
-        }
-        return chosen
-    }
-
     /// Takes the result of the checkpoint in flight when the writer is done with it.
     private func settleCheckpoint() throws(PipelineError) {
         if let fatal = writer.fatalError { throw fatal }
@@ -494,7 +474,7 @@ public final class PipelineRunner {
         try start(failed)
     }
 
-    // MARK: - Time, flow control, readiness
+    // MARK: - Time and flow control
 
     private func advanceIdlePartitions(now: Date) {
         let idle = pipeline.idleAdvance.seconds
@@ -520,40 +500,6 @@ public final class PipelineRunner {
             }
         }
         return true
-    }
-
-    /// Keeps readiness in step with the tasks: ready (the ready file present, listing the
-    /// partitions; the health reporter told) while every assigned partition is restored and
-    /// processing; not ready otherwise.
-    private func updateReadiness() {
-        let held = tasks.keys.sorted()
-        guard held != readyPartitions else { return }
-        guard !held.isEmpty else {
-            withdrawReadiness("no partitions assigned")
-            return
-        }
-        if let path = configuration.readyFile {
-            let listing = held.map { "\(input)/\($0)" }.joined(separator: "\n") + "\n"
-            // Written whole, then renamed: a probe never sees half a file.
-            let temporary = path + ".tmp"
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(listing.utf8)),
-                  rename(temporary, path) == 0
-            else {
-                logger.warning("cannot write the ready file \(path)")
-                return
-            }
-        }
-        configuration.health?.setReady(true, reason: "")
-        if readyPartitions == nil { logger.info("ready: partitions \(held) restored and processing") }
-        readyPartitions = held
-    }
-
-    /// Not ready, for `reason`: removes the ready file (at start, also one a killed process
-    /// left behind).
-    private func withdrawReadiness(_ reason: String) {
-        if let path = configuration.readyFile { try? FileManager.default.removeItem(atPath: path) }
-        configuration.health?.setReady(false, reason: reason)
-        readyPartitions = nil
     }
 
     // MARK: - Health and metrics
@@ -600,8 +546,7 @@ public final class PipelineRunner {
     /// group and stops the writer: what is not durable by then, the next owner redoes.
     private func shutDown(deadline: Date) throws(PipelineError) {
         logger.info("stopping: writing the last checkpoint of \(tasks.count) partitions")
-        configuration.health?.setReady(false, reason: "stopping")
-        readyPartitions = nil
+        readiness.stopping()
         // The waits block on the real clock: the deadline becomes one on it.
         let waitDeadline = DispatchTime.now() + max(0, deadline.timeIntervalSince(clock.now))
         func remaining() -> TimeInterval {
